@@ -219,7 +219,7 @@ def make_windows(series, look_back, horizon=1, *, target=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklstm._window import make_windows
+    >>> from sklstm import make_windows
     >>> X, y = make_windows(np.arange(6.0), look_back=3)
     >>> X
     array([[0., 1., 2.],
@@ -332,10 +332,10 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     Notes
     -----
     With the default ``fill_value=np.nan`` the first ``look_back - 1`` rows
-    contain NaN. The LSTM estimators of this package read leading NaN steps
-    as absent history. Other models need those rows dropped, or the NaN
-    imputed (for example with :class:`~sklearn.impute.SimpleImputer`), or
-    a finite ``fill_value``.
+    contain NaN. The LSTM estimators of this package skip all-NaN time
+    steps (they read such a window as a shorter sequence). Other models need
+    those rows dropped, or the NaN imputed (for example with
+    :class:`~sklearn.impute.SimpleImputer`), or a finite ``fill_value``.
 
     The output is a zero-copy strided view: the input is copied once into a
     float64 buffer of shape ``(n_timesteps + look_back - 1, n_features)``
@@ -347,7 +347,7 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklstm._window import SlidingWindowTransformer
+    >>> from sklstm import SlidingWindowTransformer
     >>> X = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]])
     >>> windows = SlidingWindowTransformer(look_back=2).fit(X)
     >>> windows.transform(X)

@@ -12,11 +12,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
-from sklearn.utils import estimator_checks
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklstm._window import SlidingWindowTransformer, make_windows
+from sklstm import SlidingWindowTransformer, make_windows
 
 # ---------------------------------------------------------------------------
 # Straightforward loop-based references
@@ -559,49 +557,6 @@ def test_transformer_matches_reference_property(X, look_back, fill_value):
         assert_array_equal(
             Xt_finite, windows.reshape(len(windows), look_back * n_features)
         )
-
-
-# ---------------------------------------------------------------------------
-# scikit-learn estimator checks
-# ---------------------------------------------------------------------------
-
-ORDER_REASON = (
-    "row-preserving sliding window: row t is built from the rows before t, so "
-    "shuffling or splitting the rows changes the output by design"
-)
-EXPECTED_FAILED_CHECKS = {
-    "check_methods_sample_order_invariance": ORDER_REASON,
-    "check_methods_subset_invariance": ORDER_REASON,
-}
-
-
-@parametrize_with_checks(
-    [SlidingWindowTransformer(look_back=2)],
-    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
-    xfail_strict=True,
-)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
-
-
-# Checks that scikit-learn runs on its own transformers (sklearn/tests/test_common)
-# but that parametrize_with_checks does not yield.
-EXTRA_CHECKS = [
-    "check_param_validation",
-    "check_dataframe_column_names_consistency",
-    "check_transformer_get_feature_names_out",
-    "check_transformer_get_feature_names_out_pandas",
-    "check_set_output_transform",
-    "check_set_output_transform_pandas",
-    "check_global_output_transform_pandas",
-]
-
-
-@pytest.mark.filterwarnings("ignore:X (does not have valid|has) feature names")
-@pytest.mark.parametrize("check_name", EXTRA_CHECKS)
-def test_sklearn_extra_checks(check_name):
-    check = getattr(estimator_checks, check_name)
-    check("SlidingWindowTransformer", SlidingWindowTransformer(look_back=2))
 
 
 def test_transformer_is_deterministic_not_tagged_non_deterministic():

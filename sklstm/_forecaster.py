@@ -1,0 +1,433 @@
+"""LSTMForecaster: windows of a series -> its next ``horizon`` values."""
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import _BaseLSTM
+
+
+class LSTMForecaster(RegressorMixin, _BaseLSTM):
+    """Multi-step LSTM forecaster with a scikit-learn regressor API.
+
+    Each row of ``X`` is a window of past values of a series (optionally with
+    extra channels such as calendar features), and the matching row of ``y``
+    holds the next ``horizon`` values of the series. Rows are independent
+    windows, so the forecaster is an ordinary scikit-learn regressor: it works
+    in ``Pipeline``, ``GridSearchCV`` and ``cross_val_score``. Build the
+    windows with :func:`~sklstm.make_windows`, or forecast a whole series from
+    its end with :meth:`forecast`.
+
+    Parameters
+    ----------
+    horizon : int, default=1
+        Number of future steps predicted per window.
+    strategy : {"direct", "recursive"}, default="direct"
+        ``"direct"``: one network with a multi-output head predicts all
+        ``horizon`` steps at once. ``"recursive"``: a one-step network is
+        rolled forward, each prediction fed back into the target channel of the
+        window; it needs windows whose channels are all known in the future,
+        i.e. univariate windows (or ``horizon=1``).
+    look_back : int, default=None
+        Use only the last ``look_back`` time steps of each window. None uses the
+        whole window. Lets ``GridSearchCV`` tune the window length on windows
+        cut once at the largest length.
+    target_index : int, default=0
+        Channel of the window that holds the forecast series (fed back by the
+        recursive strategy).
+    hidden_size : int, default=32
+        Number of hidden units of each LSTM layer (per direction).
+    num_layers : int, default=1
+        Number of stacked LSTM layers.
+    bidirectional : bool, default=False
+        Whether each layer also reads the window backwards.
+    dropout : float, default=0.0
+        Dropout probability between stacked layers and before the head.
+    cell : {"torch", "gates"}, default="torch"
+        LSTM implementation: :class:`torch.nn.LSTM` or the from-scratch
+        :class:`~sklstm.GateLSTM`.
+    n_features : int, default=None
+        Channels per time step when ``X`` is 2-D (time-major flattened
+        windows). None reads a 2-D ``X`` as univariate windows.
+    scale_X : bool, default=True
+        Standardise each input channel with statistics of the training data.
+    scale_y : bool, default=True
+        Standardise the targets for training; forecasts are mapped back.
+    lr : float, default=1e-3
+        Learning rate.
+    max_epochs : int, default=100
+        Number of passes over the training windows.
+    batch_size : int, default=32
+        Number of windows per gradient step.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
+            default="adam"
+        Optimizer used for training.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+    early_stopping : bool, default=False
+        Hold out the last ``validation_fraction`` of the windows (the most
+        recent ones) and stop when their loss stops improving; the best
+        weights are restored.
+    validation_fraction : float, default=0.1
+        Fraction of the windows, taken from the end, held out for early
+        stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum relative improvement of the validation loss.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra skorch callbacks, passed through to the net.
+    warm_start : bool, default=False
+        If True and fitted, :meth:`fit` continues training the current network.
+    device : str or torch.device, default="cpu"
+        Device to train and predict on, e.g. ``"cuda"``.
+    verbose : int, default=0
+        Print skorch's per-epoch log when positive.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout and shuffling; an int gives
+        bit-identical refits. The global torch RNG is never changed.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNetRegressor
+        The trained network (one-step for ``strategy="recursive"``).
+    n_features_in_ : int
+        Number of columns of ``X`` seen in :meth:`fit`.
+    input_shape_ : tuple of int
+        ``(window_length, n_features)`` of the windows seen in :meth:`fit`.
+    look_back_ : int
+        Number of trailing time steps of each window the network reads.
+    x_mean_, x_scale_ : ndarray of shape (n_features,)
+        Per-channel scaling of the windows.
+    y_mean_, y_scale_ : ndarray
+        Scaling of the targets.
+    n_epochs_ : int
+        Number of epochs trained.
+
+    See Also
+    --------
+    make_windows : Cut a series into aligned (windows, future values) pairs.
+    LSTMRegressor : General sequence -> value regression.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMForecaster, make_windows
+    >>> series = np.sin(np.arange(300) * 2 * np.pi / 25)
+    >>> X, y = make_windows(series, look_back=25, horizon=5)
+    >>> fc = LSTMForecaster(horizon=5, max_epochs=5, random_state=0).fit(X, y)
+    >>> fc.predict(X[-2:]).shape
+    (2, 5)
+    >>> fc.forecast(series, steps=12).shape
+    (12,)
+    """
+
+    _parameter_constraints = {
+        **_BaseLSTM._parameter_constraints,
+        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "strategy": [StrOptions({"direct", "recursive"})],
+        "look_back": [Interval(Integral, 1, None, closed="left"), None],
+        "target_index": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        horizon=1,
+        strategy="direct",
+        look_back=None,
+        target_index=0,
+        hidden_size=32,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        cell="torch",
+        n_features=None,
+        scale_X=True,
+        scale_y=True,
+        lr=1e-3,
+        max_epochs=100,
+        batch_size=32,
+        optimizer="adam",
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        callbacks=None,
+        warm_start=False,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+    ):
+        self.horizon = horizon
+        self.strategy = strategy
+        self.look_back = look_back
+        self.target_index = target_index
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.cell = cell
+        self.n_features = n_features
+        self.scale_X = scale_X
+        self.scale_y = scale_y
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # ------------------------------------------------------------ validation
+    def _windows(self, X, reset):
+        """Validated 3-D windows, cut to the last ``look_back_`` steps."""
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            allow_nd=True,
+            dtype="numeric",
+            ensure_all_finite="allow-nan",
+        )
+        X3 = self._to_3d(X, reset=reset)
+        if reset:
+            window_length, n_channels = X3.shape[1:]
+            if self.look_back is not None and self.look_back > window_length:
+                raise ValueError(
+                    f"look_back={self.look_back} is longer than the windows in X "
+                    f"({window_length} time steps). Cut longer windows or lower "
+                    "look_back."
+                )
+            if self.target_index >= n_channels:
+                raise ValueError(
+                    f"target_index={self.target_index} is out of range for windows "
+                    f"with {n_channels} channel(s)."
+                )
+            if self.strategy == "recursive" and n_channels > 1 and self.horizon > 1:
+                raise ValueError(
+                    f"strategy='recursive' with horizon={self.horizon} feeds each "
+                    f"prediction back into the window, but the windows have "
+                    f"{n_channels} channels and the future of the channels other "
+                    f"than target_index={self.target_index} is unknown. Use "
+                    "strategy='direct' for windows with covariates."
+                )
+            self.look_back_ = self.look_back or window_length
+        X3 = X3[:, X3.shape[1] - self.look_back_ :, :]
+        self._check_missing(X3)
+        return X3
+
+    def _targets(self, y, n_samples):
+        y = np.asarray(y, dtype=np.float64) if y is not None else None
+        if y is None:
+            raise ValueError(
+                "LSTMForecaster requires y to be passed, but the target y is None."
+            )
+        if self.horizon == 1 and y.ndim == 2 and y.shape[1] == 1:
+            import warnings
+
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected "
+                "(horizon=1). Please change the shape of y to (n_samples,).",
+                DataConversionWarning,
+                stacklevel=3,
+            )
+            y = y[:, 0]
+        expected = (n_samples,) if self.horizon == 1 else (n_samples, self.horizon)
+        if y.shape != expected and not (self.horizon == 1 and y.shape == (n_samples,)):
+            raise ValueError(
+                f"y must have shape {expected} for horizon={self.horizon}: one row "
+                f"of future values per window; got {y.shape}. Build aligned pairs "
+                f"with make_windows(series, look_back, horizon={self.horizon})."
+            )
+        return y.reshape(n_samples, -1)
+
+    # --------------------------------------------------------------- fitting
+    def _fit(self, X, y, epochs, continuing):
+        from sklearn.utils.validation import check_array, check_consistent_length
+
+        if y is None:
+            self._targets(None, 0)
+        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+        first = not continuing
+        X3 = self._windows(X, reset=first)
+        check_consistent_length(X3, y)
+        y2 = self._targets(y, len(X3))
+        if self.strategy == "recursive":
+            y2 = y2[:, :1]
+        if first:
+            self._fit_x_scaler(X3)
+            self._fit_y_scaler(y2)
+            self.net_ = self._build_net(n_features=X3.shape[2], output_size=y2.shape[1])
+        self._train(self._scale_X(X3), self._scale_y(y2), epochs, initialize=first)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the forecaster on windows ``X`` and their future values ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, window_length), \
+                (n_windows, window_length * n_features) or \
+                (n_windows, window_length, n_features)
+            Past windows, oldest step first.
+        y : array-like of shape (n_windows, horizon) or (n_windows,)
+            The next ``horizon`` values of the series after each window
+            (1-D when ``horizon=1``). The recursive strategy trains on the
+            first column only.
+
+        Returns
+        -------
+        self : LSTMForecaster
+            The fitted forecaster.
+        """
+        continuing = self.warm_start and hasattr(self, "net_")
+        return self._fit(X, y, self.max_epochs, continuing)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y):
+        """Train for one epoch, continuing from the current state.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, window_length) or 3-D
+            Past windows.
+        y : array-like of shape (n_windows, horizon) or (n_windows,)
+            Future values.
+
+        Returns
+        -------
+        self : LSTMForecaster
+            The updated forecaster.
+        """
+        return self._fit(X, y, 1, hasattr(self, "net_"))
+
+    # ------------------------------------------------------------ prediction
+    def _predict_windows(self, X3, steps):
+        """Forecast ``steps`` values (a multiple of blocks) for 3-D windows."""
+        X3 = np.array(X3, dtype=np.float64)
+        blocks = []
+        produced = 0
+        while produced < steps:
+            # One step (recursive) or one horizon (direct) per network pass.
+            block = self._unscale_y(self._predict_scaled(self._scale_X(X3)))
+            blocks.append(block)
+            produced += block.shape[1]
+            if produced < steps:
+                X3 = self._feed_back(X3, block)
+        return np.concatenate(blocks, axis=1)[:, :steps]
+
+    def _feed_back(self, X3, block):
+        """Slide windows forward by the predicted ``block`` of values."""
+        k = block.shape[1]
+        if X3.shape[2] > 1:
+            raise ValueError(
+                "Cannot forecast beyond one horizon from windows with covariates: "
+                "their future values are unknown. Use univariate windows, or "
+                f"steps <= horizon={self.horizon}."
+            )
+        if k >= X3.shape[1]:
+            return block[:, -X3.shape[1] :, None]
+        return np.concatenate([X3[:, k:, :], block[:, :, None]], axis=1)
+
+    def predict(self, X):
+        """Forecast the next ``horizon`` values after each window.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, window_length) or 3-D
+            Past windows of the shape seen in :meth:`fit`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_windows, horizon) or (n_windows,)
+            One forecast per window; 1-D when ``horizon=1``.
+        """
+        check_is_fitted(self, "net_")
+        X3 = self._windows(X, reset=False)
+        pred = self._predict_windows(X3, self.horizon)
+        return pred[:, 0] if self.horizon == 1 else pred
+
+    def forecast(self, history, steps=None):
+        """Forecast the next ``steps`` values after the end of a series.
+
+        Parameters
+        ----------
+        history : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
+            The series (with its covariate channels, if the model was fitted on
+            windows with several channels), oldest first. numpy arrays, lists,
+            pandas Series and DataFrames are accepted; only the last
+            ``look_back_`` rows are read.
+        steps : int, default=None
+            Number of future values; ``horizon`` when None. May exceed
+            ``horizon`` for univariate series: the forecast is then rolled
+            forward, one horizon block (or one step) at a time.
+
+        Returns
+        -------
+        forecast : ndarray of shape (steps,) or pandas.Series
+            The forecast. For a pandas input with a regular ``DatetimeIndex``
+            or a ``PeriodIndex``, a Series indexed by the continued dates.
+        """
+        check_is_fitted(self, "net_")
+        steps = self.horizon if steps is None else steps
+        if not isinstance(steps, Integral) or isinstance(steps, bool) or steps < 1:
+            raise ValueError(f"steps must be a positive int, got {steps!r}.")
+        values = np.asarray(history, dtype=np.float64)
+        if values.ndim == 1:
+            values = values[:, None]
+        window_length, n_channels = self.input_shape_
+        if values.ndim != 2 or values.shape[1] != n_channels:
+            raise ValueError(
+                f"history must have shape (n_timesteps,) or (n_timesteps, "
+                f"{n_channels}) to match the windows seen in fit; got "
+                f"{np.shape(history)}."
+            )
+        if len(values) < self.look_back_:
+            raise ValueError(
+                f"history has {len(values)} time steps but the forecaster reads "
+                f"look_back_={self.look_back_}; pass a longer history."
+            )
+        window = values[None, len(values) - self.look_back_ :, :]
+        self._check_missing(window)
+        if steps > self.horizon and n_channels > 1:
+            self._feed_back(window, np.zeros((1, 1)))  # raises the covariate error
+        pred = self._predict_windows(window, steps)[0]
+        index = _future_index(getattr(history, "index", None), steps)
+        if index is None:
+            return pred
+        name = getattr(history, "name", None)
+        if isinstance(history, pd.DataFrame):
+            name = history.columns[self.target_index]
+        return pd.Series(pred, index=index, name=name)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = self.horizon > 1
+        return tags
+
+
+def _future_index(index, steps):
+    """Continue a regular DatetimeIndex or a PeriodIndex by ``steps`` periods."""
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(index[-1] + 1, periods=steps, freq=index.freq)
+    if isinstance(index, pd.DatetimeIndex) and len(index) > 2:
+        freq = index.freq or pd.infer_freq(index)
+        if freq is None:
+            return None
+        offset = pd.tseries.frequencies.to_offset(freq)
+        return pd.date_range(index[-1] + offset, periods=steps, freq=offset)
+    return None

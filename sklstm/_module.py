@@ -1,0 +1,329 @@
+"""Pure PyTorch modules: the network the estimators train, and a gate-level LSTM.
+
+Nothing here depends on scikit-learn or skorch.
+"""
+
+import math
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+__all__ = ["GateLSTM", "LSTMNet"]
+
+
+class GateLSTM(nn.Module):
+    r"""Multi-layer LSTM written out gate by gate, a drop-in for ``nn.LSTM``.
+
+    For each time step :math:`t`, with input :math:`x_t`, previous hidden state
+    :math:`h_{t-1}` and previous cell state :math:`c_{t-1}`:
+
+    .. math::
+
+        i_t &= \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi})
+            && \text{input gate} \\
+        f_t &= \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf})
+            && \text{forget gate} \\
+        g_t &= \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg})
+            && \text{candidate} \\
+        o_t &= \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho})
+            && \text{output gate} \\
+        c_t &= f_t \odot c_{t-1} + i_t \odot g_t && \text{cell state} \\
+        h_t &= o_t \odot \tanh(c_t) && \text{hidden state}
+
+    The parameters have :class:`torch.nn.LSTM`'s names, shapes, gate order
+    (i, f, g, o stacked in ``weight_ih_l{k}``, ``weight_hh_l{k}``,
+    ``bias_ih_l{k}``, ``bias_hh_l{k}``, with a ``_reverse`` suffix for the
+    backward direction), registration order and initialisation, so state
+    dicts load either way and the same seed gives the same weights.
+
+    Parameters
+    ----------
+    input_size : int
+        Number of features of each time step.
+    hidden_size : int
+        Number of hidden units per direction.
+    num_layers : int, default=1
+        Number of stacked layers.
+    bias : bool, default=True
+        Whether the gates have bias terms.
+    batch_first : bool, default=True
+        Only ``True`` is supported: inputs are ``(batch, seq_len, features)``.
+    dropout : float, default=0.0
+        Dropout on the outputs of every layer but the last, in training.
+    bidirectional : bool, default=False
+        Whether each layer also reads the sequence backwards.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklstm import GateLSTM
+    >>> lstm = GateLSTM(input_size=3, hidden_size=5, bidirectional=True)
+    >>> output, (h_n, c_n) = lstm(torch.randn(2, 7, 3))
+    >>> tuple(output.shape), tuple(h_n.shape)
+    ((2, 7, 10), (2, 2, 5))
+    """
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=True,
+        dropout=0.0,
+        bidirectional=False,
+    ):
+        super().__init__()
+        if not batch_first:
+            raise ValueError("GateLSTM supports batch_first=True only.")
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        directions = 2 if bidirectional else 1
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * directions
+            for suffix in ["", "_reverse"][:directions]:
+                name = f"l{layer}{suffix}"
+                self.register_parameter(
+                    f"weight_ih_{name}",
+                    nn.Parameter(torch.empty(4 * hidden_size, layer_input)),
+                )
+                self.register_parameter(
+                    f"weight_hh_{name}",
+                    nn.Parameter(torch.empty(4 * hidden_size, hidden_size)),
+                )
+                if bias:
+                    self.register_parameter(
+                        f"bias_ih_{name}", nn.Parameter(torch.empty(4 * hidden_size))
+                    )
+                    self.register_parameter(
+                        f"bias_hh_{name}", nn.Parameter(torch.empty(4 * hidden_size))
+                    )
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Draw every weight from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for weight in self.parameters():
+            nn.init.uniform_(weight, -bound, bound)
+
+    def _direction(self, gates_x, h, c, weight_hh, bias_hh, mask, reverse):
+        """Run the recurrence of one layer in one direction.
+
+        ``gates_x`` holds the input projections of every step, computed in one
+        matrix product; only the hidden-state part is sequential.
+        """
+        seq_len = gates_x.shape[1]
+        outputs = [None] * seq_len
+        steps = range(seq_len - 1, -1, -1) if reverse else range(seq_len)
+        for t in steps:
+            gates = gates_x[:, t] + h @ weight_hh.T
+            if bias_hh is not None:
+                gates = gates + bias_hh
+            i, f, g, o = gates.chunk(4, dim=1)
+            i, f, g, o = (
+                torch.sigmoid(i),
+                torch.sigmoid(f),
+                torch.tanh(g),
+                torch.sigmoid(o),
+            )
+            c_new = f * c + i * g
+            h_new = o * torch.tanh(c_new)
+            if mask is not None:
+                # A missing step leaves the state as it was: the sequence is
+                # read as if the step were not there.
+                present = mask[:, t, None]
+                c = torch.where(present, c_new, c)
+                h = torch.where(present, h_new, h)
+                outputs[t] = torch.where(present, h_new, torch.zeros_like(h_new))
+            else:
+                c, h = c_new, h_new
+                outputs[t] = h
+        return torch.stack(outputs, dim=1), h, c
+
+    def forward(self, x, hx=None, mask=None):
+        """Run the LSTM over a batch of sequences.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, seq_len, input_size)
+            Input sequences.
+        hx : tuple of torch.Tensor, default=None
+            Initial ``(h_0, c_0)``, each ``(num_layers * directions, batch,
+            hidden_size)``; zeros when None.
+        mask : torch.Tensor of bool, shape (batch, seq_len), default=None
+            True where a time step is present. At a missing step the state is
+            carried over unchanged and the output is zero.
+
+        Returns
+        -------
+        output : torch.Tensor of shape (batch, seq_len, directions * hidden_size)
+            Hidden states of the last layer at every step.
+        (h_n, c_n) : tuple of torch.Tensor
+            Final hidden and cell states, ``(num_layers * directions, batch,
+            hidden_size)`` each.
+        """
+        directions = 2 if self.bidirectional else 1
+        batch = x.shape[0]
+        if hx is None:
+            zeros = x.new_zeros(self.num_layers * directions, batch, self.hidden_size)
+            hx = (zeros, zeros)
+        h0, c0 = hx
+        h_n, c_n = [], []
+        layer_input = x
+        for layer in range(self.num_layers):
+            outputs = []
+            for d, suffix in enumerate(["", "_reverse"][:directions]):
+                name = f"l{layer}{suffix}"
+                weight_ih = getattr(self, f"weight_ih_{name}")
+                gates_x = layer_input @ weight_ih.T
+                if self.bias:
+                    gates_x = gates_x + getattr(self, f"bias_ih_{name}")
+                bias_hh = getattr(self, f"bias_hh_{name}") if self.bias else None
+                k = layer * directions + d
+                out, h, c = self._direction(
+                    gates_x,
+                    h0[k],
+                    c0[k],
+                    getattr(self, f"weight_hh_{name}"),
+                    bias_hh,
+                    mask,
+                    reverse=d == 1,
+                )
+                outputs.append(out)
+                h_n.append(h)
+                c_n.append(c)
+            layer_input = torch.cat(outputs, dim=2) if directions == 2 else outputs[0]
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_input = nn.functional.dropout(layer_input, self.dropout, True)
+        return layer_input, (torch.stack(h_n), torch.stack(c_n))
+
+
+class LSTMNet(nn.Module):
+    """LSTM layers followed by a linear head: the network the estimators train.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of input channels per time step.
+    output_size : int
+        Number of outputs per sequence (or per time step).
+    hidden_size : int, default=32
+        Hidden units per layer and direction.
+    num_layers : int, default=1
+        Number of stacked LSTM layers.
+    bidirectional : bool, default=False
+        Whether the layers also read the sequences backwards.
+    dropout : float, default=0.0
+        Dropout between stacked layers and on the LSTM output before the head
+        (so it acts with one layer too).
+    return_sequences : bool, default=False
+        If False, the head reads the output of the last time step and the
+        result is ``(batch, output_size)``; if True, it is applied at every
+        step, giving ``(batch, seq_len, output_size)``.
+    cell : {"torch", "gates"}, default="torch"
+        ``"torch"`` uses :class:`torch.nn.LSTM` (cuDNN on GPU), ``"gates"``
+        uses :class:`GateLSTM`.
+
+    Notes
+    -----
+    Time steps whose features are all NaN are missing: the network reads each
+    sequence as if they were not there (a left-padded window is read as the
+    shorter window). Every sequence needs at least one present step; callers
+    are expected to have checked that, and that no other NaN occurs.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklstm import LSTMNet
+    >>> net = LSTMNet(n_features=2, output_size=3, hidden_size=8)
+    >>> tuple(net(torch.randn(4, 10, 2)).shape)
+    (4, 3)
+    """
+
+    def __init__(
+        self,
+        n_features,
+        output_size,
+        hidden_size=32,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        return_sequences=False,
+        cell="torch",
+    ):
+        super().__init__()
+        if cell not in ("torch", "gates"):
+            raise ValueError(f"cell must be 'torch' or 'gates', got {cell!r}.")
+        lstm = nn.LSTM if cell == "torch" else GateLSTM
+        self.lstm = lstm(
+            n_features,
+            hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            # nn.LSTM warns about dropout with a single layer.
+            dropout=dropout if num_layers > 1 else 0.0,
+            bidirectional=bidirectional,
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), output_size)
+        self.return_sequences = return_sequences
+        self.cell = cell
+
+    def _run_with_missing(self, X, present):
+        """Run the LSTM skipping missing steps; outputs are zero at them."""
+        X = torch.nan_to_num(X, nan=0.0)
+        if self.cell == "gates":
+            return self.lstm(X, mask=present)[0]
+        # Move present steps to the front (stable, so in order), pack them,
+        # and scatter the outputs back to their original positions.
+        seq_len = X.shape[1]
+        order = torch.argsort((~present).to(torch.int8), dim=1, stable=True)
+        lengths = present.sum(dim=1)
+        compact = torch.gather(X, 1, order[:, :, None].expand_as(X))
+        packed = pack_padded_sequence(
+            compact, lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        out, _ = self.lstm(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=seq_len)
+        restored = torch.zeros_like(out)
+        restored.scatter_(1, order[:, :, None].expand_as(out), out)
+        return restored
+
+    def forward(self, X):
+        """Map sequences to outputs.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (batch, seq_len, n_features)
+            Input sequences; all-NaN time steps are treated as missing.
+
+        Returns
+        -------
+        y : torch.Tensor
+            ``(batch, output_size)``, or ``(batch, seq_len, output_size)``
+            with ``return_sequences=True``.
+        """
+        nan = torch.isnan(X)
+        if nan.any():
+            present = ~nan.all(dim=2)
+            out = self._run_with_missing(X, present)
+            if not self.return_sequences:
+                # The last present step of each sequence.
+                out = out[torch.arange(len(out), device=out.device), _last(present)]
+        else:
+            out = self.lstm(X)[0]
+            if not self.return_sequences:
+                out = out[:, -1]
+        return self.head(self.dropout(out))
+
+
+def _last(present):
+    """Index of the last present step of each sequence."""
+    positions = torch.arange(present.shape[1], device=present.device)
+    return torch.where(present, positions, -1).argmax(dim=1)

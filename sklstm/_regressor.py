@@ -1,0 +1,374 @@
+"""LSTMRegressor: sequences -> values, a scikit-learn regressor."""
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import check_array, check_consistent_length, validate_data
+
+from ._base import _BaseLSTM
+
+
+class LSTMRegressor(RegressorMixin, _BaseLSTM):
+    """LSTM regressor mapping sequences to values, with a scikit-learn API.
+
+    Each sample of ``X`` is a sequence. An LSTM network reads it and a linear
+    head predicts the targets from the output at the last time step
+    (``return_sequences=False``) or at every time step
+    (``return_sequences=True``). The network is a skorch
+    ``NeuralNetRegressor`` built inside :meth:`fit` and stored in ``net_``.
+
+    Parameters
+    ----------
+    hidden_size : int, default=32
+        Number of hidden units of each LSTM layer (per direction).
+    num_layers : int, default=1
+        Number of stacked LSTM layers.
+    bidirectional : bool, default=False
+        Whether each layer also reads the sequence backwards.
+    dropout : float, default=0.0
+        Dropout probability between stacked layers and before the linear
+        head. In ``[0, 1)``.
+    cell : {"torch", "gates"}, default="torch"
+        ``"torch"`` uses :class:`torch.nn.LSTM` (cuDNN on GPU); ``"gates"``
+        uses :class:`~sklstm.GateLSTM`, the from-scratch gate implementation
+        that gives the same results, slower.
+    return_sequences : bool, default=False
+        If False, predict one value (per target) from each sequence. If True,
+        predict at every time step: ``y`` then has shape ``(n_samples,
+        seq_len)`` or ``(n_samples, seq_len, n_targets)``.
+    n_features : int, default=None
+        Number of channels per time step when ``X`` is 2-D: its columns are
+        then read as time-major flattened windows ``[x_0 channels, x_1
+        channels, ...]`` (the layout of :class:`~sklstm.SlidingWindowTransformer`).
+        None reads each row of a 2-D ``X`` as a univariate sequence. Ignored
+        (or checked) for 3-D ``X``.
+    scale_X : bool, default=True
+        Standardise each input channel with the mean and standard deviation of
+        the training data before it enters the network.
+    scale_y : bool, default=True
+        Standardise each target for training; predictions are mapped back.
+    lr : float, default=1e-3
+        Learning rate.
+    max_epochs : int, default=100
+        Number of passes over the training data (fewer with early stopping).
+    batch_size : int, default=32
+        Number of samples per gradient step.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
+            default="adam"
+        Optimizer used for training.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+    early_stopping : bool, default=False
+        Hold out the last ``validation_fraction`` of the samples (the most
+        recent windows, never a random subset) and stop when the validation
+        loss has not improved by ``tol`` for ``n_iter_no_change`` epochs. The
+        weights of the best epoch are restored.
+    validation_fraction : float, default=0.1
+        Fraction of the samples, taken from the end, held out for early
+        stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum relative improvement of the validation loss for early stopping.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra skorch callbacks, passed through to the net (copied at fit time).
+    warm_start : bool, default=False
+        If True and the estimator is fitted, :meth:`fit` continues training the
+        current network (and keeps the scaling of the first fit) instead of
+        starting anew.
+    device : str or torch.device, default="cpu"
+        Device to train and predict on, e.g. ``"cuda"``.
+    verbose : int, default=0
+        Print skorch's per-epoch log when positive.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout and shuffling. An int gives
+        bit-identical refits on the same device; None gives a different
+        model on every fit. The global torch RNG is never changed.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNetRegressor
+        The trained network; ``net_.history`` holds the per-epoch losses.
+    n_features_in_ : int
+        Number of columns of ``X`` seen in :meth:`fit` (``X.shape[1]``, which is
+        the sequence length for 3-D input).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a pandas ``X``, when it had string column names.
+    input_shape_ : tuple of int
+        ``(seq_len, n_features)`` of the sequences seen in :meth:`fit`.
+    x_mean_, x_scale_ : ndarray of shape (n_features,)
+        Per-channel scaling of ``X`` (zeros and ones with ``scale_X=False``).
+    y_mean_, y_scale_ : ndarray of shape (n_targets,)
+        Per-target scaling of ``y`` (zeros and ones with ``scale_y=False``).
+    n_epochs_ : int
+        Number of epochs the network has been trained for in total.
+
+    See Also
+    --------
+    LSTMForecaster : Multi-step forecasts of a series from its past windows.
+    SlidingWindowTransformer : Window features from a time-ordered matrix.
+
+    Notes
+    -----
+    Missing time steps are skipped: a time step whose features are all NaN
+    (such as the padding :class:`~sklstm.SlidingWindowTransformer` puts in its
+    first rows, or a gap in the series) is treated as absent, as if the
+    sequence did not contain it. A time step with only some features NaN, a
+    sample with no observed step, NaN with ``return_sequences=True`` and NaN
+    in ``y`` raise a ``ValueError``; infinite values are always rejected.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMRegressor
+    >>> t = np.linspace(0, 20, 200)
+    >>> X = np.stack([np.sin(t + s) for s in np.linspace(0, 6, 64)])  # 64 sequences
+    >>> y = X[:, -1] * 2.0
+    >>> reg = LSTMRegressor(hidden_size=8, max_epochs=5, random_state=0).fit(X, y)
+    >>> reg.predict(X).shape
+    (64,)
+    """
+
+    def __init__(
+        self,
+        hidden_size=32,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        cell="torch",
+        return_sequences=False,
+        n_features=None,
+        scale_X=True,
+        scale_y=True,
+        lr=1e-3,
+        max_epochs=100,
+        batch_size=32,
+        optimizer="adam",
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        callbacks=None,
+        warm_start=False,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+    ):
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.cell = cell
+        self.return_sequences = return_sequences
+        self.n_features = n_features
+        self.scale_X = scale_X
+        self.scale_y = scale_y
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    _parameter_constraints = {
+        **_BaseLSTM._parameter_constraints,
+        "return_sequences": ["boolean"],
+    }
+
+    def _validate_fit_data(self, X, y, reset):
+        """Validate ``X``/``y``; return 3-D X and 2-D y (targets as columns)."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        if self.return_sequences:
+            X = validate_data(
+                self,
+                X,
+                reset=reset,
+                allow_nd=True,
+                dtype="numeric",
+                ensure_all_finite="allow-nan",
+            )
+            y = check_array(
+                y, ensure_2d=False, allow_nd=True, dtype="numeric", input_name="y"
+            )
+            check_consistent_length(X, y)
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=reset,
+                allow_nd=True,
+                dtype="numeric",
+                ensure_all_finite="allow-nan",
+                multi_output=True,
+                y_numeric=True,
+            )
+        X3 = self._to_3d(X, reset=reset)
+        self._check_missing(X3)
+        y = np.asarray(y, dtype=np.float64)
+        if self.return_sequences:
+            seq_len = X3.shape[1]
+            if y.ndim not in (2, 3) or y.shape[1] != seq_len:
+                raise ValueError(
+                    "With return_sequences=True, y must have shape (n_samples, "
+                    f"seq_len) or (n_samples, seq_len, n_targets) with seq_len="
+                    f"{seq_len}; got y of shape {y.shape}."
+                )
+            y_shape = y.shape[1:]
+            y2 = y.reshape(len(y) * seq_len, -1)
+        else:
+            y_shape = y.shape[1:]
+            y2 = y.reshape(len(y), -1)
+        if reset:
+            self.y_shape_ = y_shape
+        elif y_shape[-1:] != self.y_shape_[-1:] or len(y_shape) != len(self.y_shape_):
+            raise ValueError(
+                f"y has shape {y.shape[1:]} per sample, but {type(self).__name__} "
+                f"was fitted on targets of shape {self.y_shape_}."
+            )
+        return X3, y2
+
+    def _n_targets(self):
+        if self.return_sequences:
+            return 1 if len(self.y_shape_) == 1 else self.y_shape_[1]
+        return 1 if len(self.y_shape_) == 0 else self.y_shape_[0]
+
+    def _scaled_targets(self, y2, n_samples):
+        yt = self._scale_y(y2)
+        if self.return_sequences:
+            return yt.reshape(n_samples, self.input_shape_[0], -1)
+        return yt
+
+    def _fit(self, X, y, epochs, continuing):
+        first = not continuing
+        X3, y2 = self._validate_fit_data(X, y, reset=first)
+        if first:
+            self._fit_x_scaler(X3)
+            self._fit_y_scaler(y2)
+            self.net_ = self._build_net(
+                n_features=X3.shape[2],
+                output_size=self._n_targets(),
+                return_sequences=self.return_sequences,
+            )
+        Xt = self._scale_X(X3)
+        yt = self._scaled_targets(y2, len(X3))
+        self._train(Xt, yt, epochs=epochs, initialize=first)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the network to sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, seq_len, n_features) or \
+                (n_samples, seq_len * n_features)
+            Training sequences. See ``n_features`` for how 2-D input is read.
+            Time steps whose features are all NaN are skipped.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets; with ``return_sequences=True``, of shape ``(n_samples,
+            seq_len)`` or ``(n_samples, seq_len, n_targets)``.
+
+        Returns
+        -------
+        self : LSTMRegressor
+            The fitted estimator.
+        """
+        continuing = self.warm_start and hasattr(self, "net_")
+        return self._fit(X, y, epochs=self.max_epochs, continuing=continuing)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y):
+        """Train for one epoch on ``X``, ``y``, continuing from the current state.
+
+        The first call initialises the network and fits the scaling on its
+        data; later calls reuse both, so the first batch should be
+        representative of the data's range.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, seq_len, n_features) or \
+                (n_samples, seq_len * n_features)
+            Training sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+
+        Returns
+        -------
+        self : LSTMRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, epochs=1, continuing=hasattr(self, "net_"))
+
+    def predict(self, X):
+        """Predict targets for sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, seq_len, n_features) or \
+                (n_samples, seq_len * n_features)
+            Sequences of the shape seen in :meth:`fit`.
+
+        Returns
+        -------
+        y_pred : ndarray
+            Predictions in the shape of ``y`` seen in :meth:`fit`, e.g.
+            ``(n_samples,)`` or ``(n_samples, n_targets)``.
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "net_")
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            allow_nd=True,
+            dtype="numeric",
+            ensure_all_finite="allow-nan",
+        )
+        X3 = self._to_3d(X, reset=False)
+        self._check_missing(X3)
+        out = self._predict_scaled(self._scale_X(X3))
+        y = self._unscale_y(out.reshape(-1, len(self.y_mean_)))
+        return y.reshape((len(X3), *self.y_shape_))
+
+    def score(self, X, y, sample_weight=None):
+        """Return the coefficient of determination R^2 of the predictions.
+
+        Per-timestep targets (``return_sequences=True``) are flattened to one
+        output per time step and target.
+
+        Parameters
+        ----------
+        X : array-like
+            Test sequences.
+        y : array-like
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R^2 of ``self.predict(X)`` against ``y``.
+        """
+        y_pred = self.predict(X)
+        y = np.asarray(y)
+        return r2_score(
+            y.reshape(len(y), -1) if y.ndim > 2 else y,
+            y_pred.reshape(len(y_pred), -1) if y_pred.ndim > 2 else y_pred,
+            sample_weight=sample_weight,
+        )

@@ -1,0 +1,181 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import DataConversionWarning
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+from sklstm import LSTMForecaster, make_windows
+
+FAST = dict(hidden_size=16, lr=1e-2, max_epochs=20, random_state=0)
+
+
+def _seasonal(n=400, period=20, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return np.sin(2 * np.pi * t / period) + 0.002 * t + 0.05 * rng.normal(size=n)
+
+
+def _mae(a, b):
+    return float(np.mean(np.abs(np.asarray(a) - np.asarray(b))))
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_predict_shapes(strategy):
+    X, y = make_windows(_seasonal(200), look_back=10, horizon=4)
+    fc = LSTMForecaster(horizon=4, strategy=strategy, **{**FAST, "max_epochs": 2})
+    fc.fit(X, y)
+    assert fc.predict(X).shape == (len(X), 4)
+    assert fc.net_.module_.head.out_features == (4 if strategy == "direct" else 1)
+    X1, y1 = make_windows(_seasonal(200), look_back=10, horizon=1)
+    one = LSTMForecaster(strategy=strategy, **{**FAST, "max_epochs": 2}).fit(X1, y1)
+    assert one.predict(X1).shape == (len(X1),)
+
+
+def test_both_strategies_beat_naive_on_seasonal_series():
+    series = _seasonal(500)
+    horizon, look_back = 10, 30
+    X, y = make_windows(series, look_back=look_back, horizon=horizon)
+    split = len(X) - 60
+    naive = np.repeat(X[split:, -1:], horizon, axis=1)
+    naive_mae = _mae(naive, y[split:])
+    maes = {}
+    for strategy in ["direct", "recursive"]:
+        fc = LSTMForecaster(
+            horizon=horizon, strategy=strategy, **{**FAST, "max_epochs": 40}
+        )
+        fc.fit(X[:split], y[:split])
+        maes[strategy] = _mae(fc.predict(X[split:]), y[split:])
+    assert maes["direct"] < 0.4 * naive_mae, (maes, naive_mae)
+    assert maes["recursive"] < 0.4 * naive_mae, (maes, naive_mae)
+    # On a smooth known signal the two strategies agree closely.
+    assert abs(maes["direct"] - maes["recursive"]) < 0.5 * naive_mae
+
+
+def test_recursive_feeds_predictions_back():
+    X, y = make_windows(_seasonal(200), look_back=8, horizon=3)
+    fc = LSTMForecaster(horizon=3, strategy="recursive", **{**FAST, "max_epochs": 3})
+    fc.fit(X, y)
+    pred = fc.predict(X[:5])
+    one_step = LSTMForecaster(strategy="recursive", **{**FAST, "max_epochs": 3})
+    one_step.fit(X, y[:, 0])  # the same one-step network (same seed, same data)
+    w = X[:5].copy()
+    manual = []
+    for _ in range(3):
+        p = one_step.predict(w)
+        manual.append(p)
+        w = np.column_stack([w[:, 1:], p])
+    np.testing.assert_allclose(pred, np.column_stack(manual), rtol=1e-6)
+
+
+def test_look_back_reads_only_the_last_steps():
+    X, y = make_windows(_seasonal(200), look_back=20, horizon=2)
+    fc = LSTMForecaster(horizon=2, look_back=5, **{**FAST, "max_epochs": 2}).fit(X, y)
+    assert fc.look_back_ == 5 and fc.input_shape_ == (20, 1)
+    X_noisy = X.copy()
+    X_noisy[:, :15] = np.random.default_rng(1).normal(size=(len(X), 15))
+    np.testing.assert_array_equal(fc.predict(X), fc.predict(X_noisy))
+    with pytest.raises(ValueError, match="look_back=30 is longer"):
+        LSTMForecaster(horizon=2, look_back=30).fit(X, y)
+
+
+def test_grid_search_over_look_back_and_strategy():
+    X, y = make_windows(_seasonal(240), look_back=16, horizon=3)
+    search = GridSearchCV(
+        LSTMForecaster(horizon=3, **{**FAST, "max_epochs": 3}),
+        {"look_back": [4, 16], "strategy": ["direct", "recursive"]},
+        cv=TimeSeriesSplit(n_splits=2),
+        scoring="neg_mean_absolute_error",
+    )
+    search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_params_["look_back"] in (4, 16)
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_forecast_numpy_matches_predict_and_rolls_past_horizon(strategy):
+    series = _seasonal(150)
+    X, y = make_windows(series, look_back=12, horizon=4)
+    fc = LSTMForecaster(horizon=4, strategy=strategy, **{**FAST, "max_epochs": 3})
+    fc.fit(X, y)
+    out = fc.forecast(series)
+    assert isinstance(out, np.ndarray) and out.shape == (4,)
+    np.testing.assert_allclose(out, fc.predict(series[None, -12:])[0])
+    long = fc.forecast(series, steps=10)
+    assert long.shape == (10,)
+    np.testing.assert_allclose(long[:4], out)
+    # The second block is the forecast from the series extended by the first.
+    extended = np.concatenate([series, long[:4]])
+    np.testing.assert_allclose(long[4:8], fc.forecast(extended)[:4], rtol=1e-6)
+    assert fc.forecast(list(series), steps=1).shape == (1,)
+
+
+def test_forecast_continues_monthly_period_index():
+    idx = pd.period_range("2000-01", periods=120, freq="M")
+    history = pd.Series(_seasonal(120, period=12), index=idx, name="sales")
+    X, y = make_windows(history, look_back=12, horizon=6)
+    fc = LSTMForecaster(horizon=6, **{**FAST, "max_epochs": 2}).fit(X, y)
+    out = fc.forecast(history, steps=8)
+    assert isinstance(out, pd.Series) and out.name == "sales"
+    assert isinstance(out.index, pd.PeriodIndex)
+    assert list(out.index.astype(str)) == [
+        "2010-01", "2010-02", "2010-03", "2010-04",
+        "2010-05", "2010-06", "2010-07", "2010-08",
+    ]  # fmt: skip
+
+
+def test_forecast_continues_hourly_datetime_index():
+    idx = pd.date_range("2024-03-01", periods=100, freq="h")
+    frame = pd.DataFrame({"load": _seasonal(100, period=24)}, index=idx)
+    X, y = make_windows(frame, look_back=24, horizon=3)
+    fc = LSTMForecaster(horizon=3, **{**FAST, "max_epochs": 2}).fit(X, y)
+    out = fc.forecast(frame)
+    assert out.name == "load"
+    expected = pd.date_range(idx[-1] + pd.Timedelta(hours=1), periods=3, freq="h")
+    pd.testing.assert_index_equal(out.index, expected)
+    # An irregular index cannot be continued: plain array out.
+    irregular = frame.iloc[[0, 1, 3, 7, *range(10, 100)]]
+    assert isinstance(fc.forecast(irregular), np.ndarray)
+
+
+def test_covariate_channels():
+    t = np.arange(300)
+    series = _seasonal(300, period=12)
+    calendar = np.sin(2 * np.pi * (t % 12) / 12)  # a known-in-advance feature
+    data = np.column_stack([series, calendar])
+    X, y = make_windows(data, look_back=12, horizon=3, target=0)
+    assert X.shape[1:] == (12, 2) and y.shape[1:] == (3,)
+    fc = LSTMForecaster(horizon=3, **{**FAST, "max_epochs": 3}).fit(X, y)
+    assert fc.forecast(data).shape == (3,)
+    with pytest.raises(ValueError, match="covariates"):
+        fc.forecast(data, steps=6)
+    with pytest.raises(ValueError, match="strategy='direct'"):
+        LSTMForecaster(horizon=3, strategy="recursive").fit(X, y)
+    # With horizon=1 the recursive strategy needs no future covariates.
+    X1, y1 = make_windows(data, look_back=12, horizon=1, target=0)
+    rec = LSTMForecaster(strategy="recursive", **{**FAST, "max_epochs": 2})
+    assert rec.fit(X1, y1).predict(X1).shape == (len(X1),)
+
+
+def test_target_errors():
+    X, y = make_windows(_seasonal(100), look_back=5, horizon=3)
+    with pytest.raises(ValueError, match="make_windows"):
+        LSTMForecaster(horizon=4).fit(X, y)
+    with pytest.raises(ValueError, match="requires y"):
+        LSTMForecaster(horizon=3).fit(X, None)
+    with pytest.raises(ValueError, match="target_index=2"):
+        LSTMForecaster(horizon=3, target_index=2).fit(X, y)
+    with pytest.warns(DataConversionWarning):
+        LSTMForecaster(**{**FAST, "max_epochs": 1}).fit(X, y[:, :1])
+
+
+def test_forecast_errors():
+    series = _seasonal(100)
+    X, y = make_windows(series, look_back=10, horizon=2)
+    fc = LSTMForecaster(horizon=2, **{**FAST, "max_epochs": 1}).fit(X, y)
+    with pytest.raises(ValueError, match="longer history"):
+        fc.forecast(series[:5])
+    with pytest.raises(ValueError, match="steps"):
+        fc.forecast(series, steps=0)
+    with pytest.raises(ValueError, match="history must have shape"):
+        fc.forecast(np.column_stack([series, series]))

@@ -1,0 +1,174 @@
+import warnings
+
+import pytest
+import torch
+from torch import nn
+
+from sklstm import GateLSTM, LSTMNet
+
+
+def _pair(input_size=3, hidden_size=4, num_layers=1, bidirectional=False):
+    torch.manual_seed(0)
+    ref = nn.LSTM(
+        input_size,
+        hidden_size,
+        num_layers=num_layers,
+        batch_first=True,
+        bidirectional=bidirectional,
+    ).double()
+    gate = GateLSTM(
+        input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional
+    ).double()
+    gate.load_state_dict(ref.state_dict())
+    return ref, gate
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("with_hx", [False, True])
+def test_gate_lstm_matches_torch_outputs_and_gradients(
+    num_layers, bidirectional, with_hx
+):
+    ref, gate = _pair(num_layers=num_layers, bidirectional=bidirectional)
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(5, 7, 3, generator=gen, dtype=torch.double)
+    hx = None
+    if with_hx:
+        shape = (num_layers * (2 if bidirectional else 1), 5, 4)
+        hx = (
+            torch.randn(shape, generator=gen, dtype=torch.double),
+            torch.randn(shape, generator=gen, dtype=torch.double),
+        )
+    x_ref, x_gate = x.clone().requires_grad_(), x.clone().requires_grad_()
+    out_ref, (h_ref, c_ref) = ref(x_ref, hx)
+    out_gate, (h_gate, c_gate) = gate(x_gate, hx)
+    torch.testing.assert_close(out_gate, out_ref)
+    torch.testing.assert_close(h_gate, h_ref)
+    torch.testing.assert_close(c_gate, c_ref)
+
+    weights = torch.randn(out_ref.shape, generator=gen, dtype=torch.double)
+    ((out_ref * weights).sum() + h_ref.sum() + c_ref.sum()).backward()
+    ((out_gate * weights).sum() + h_gate.sum() + c_gate.sum()).backward()
+    torch.testing.assert_close(x_gate.grad, x_ref.grad)
+    grads_ref = dict(ref.named_parameters())
+    for name, param in gate.named_parameters():
+        torch.testing.assert_close(param.grad, grads_ref[name].grad, msg=name)
+
+
+def test_state_dicts_interchange_and_same_seed_same_weights():
+    torch.manual_seed(3)
+    ref = nn.LSTM(2, 5, num_layers=2, batch_first=True, bidirectional=True)
+    torch.manual_seed(3)
+    gate = GateLSTM(2, 5, num_layers=2, bidirectional=True)
+    assert list(gate.state_dict()) == list(ref.state_dict())
+    for key, value in ref.state_dict().items():
+        torch.testing.assert_close(gate.state_dict()[key], value, rtol=0, atol=0)
+    other = nn.LSTM(2, 5, num_layers=2, batch_first=True, bidirectional=True)
+    other.load_state_dict(gate.state_dict())
+    with pytest.raises(ValueError, match="batch_first"):
+        GateLSTM(2, 5, batch_first=False)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_mask_equals_running_without_the_missing_steps(bidirectional):
+    _, gate = _pair(num_layers=2, bidirectional=bidirectional)
+    x = torch.randn(1, 8, 3, dtype=torch.double)
+    mask = torch.tensor([[False, False, True, True, False, True, True, True]])
+    out, (h, c) = gate(x, mask=mask)
+    out_trim, (h_trim, c_trim) = gate(x[:, mask[0]])
+    torch.testing.assert_close(out[:, mask[0]], out_trim)
+    torch.testing.assert_close(h, h_trim)
+    torch.testing.assert_close(c, c_trim)
+    assert torch.all(out[:, ~mask[0]] == 0)
+
+
+def _copy_weights(src, dst):
+    dst.load_state_dict(src.state_dict())
+    return dst
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_lstmnet_shapes_and_cells_agree(return_sequences, bidirectional, num_layers):
+    kwargs = dict(
+        n_features=2,
+        output_size=3,
+        hidden_size=6,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        return_sequences=return_sequences,
+    )
+    torch.manual_seed(0)
+    net_torch = LSTMNet(cell="torch", **kwargs).eval()
+    net_gates = _copy_weights(net_torch, LSTMNet(cell="gates", **kwargs).eval())
+    X = torch.randn(4, 9, 2)
+    expected = (4, 9, 3) if return_sequences else (4, 3)
+    assert net_torch(X).shape == expected
+    torch.testing.assert_close(net_gates(X), net_torch(X), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", ["torch", "gates"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_missing_steps_read_as_the_shorter_sequence(cell, bidirectional):
+    torch.manual_seed(0)
+    net = LSTMNet(2, 1, hidden_size=5, num_layers=2, bidirectional=bidirectional)
+    net = net.eval()
+    if cell == "gates":
+        net = _copy_weights(
+            net, LSTMNet(2, 1, 5, 2, bidirectional, cell="gates").eval()
+        )
+    X = torch.randn(4, 8, 2)
+    present = torch.ones(4, 8, dtype=torch.bool)
+    present[0, :3] = False  # leading padding
+    present[1, :7] = False  # only the last step
+    present[2, 4] = False  # a gap
+    Xn = X.masked_fill(~present[:, :, None], float("nan"))
+    out = net(Xn)
+    assert torch.isfinite(out).all()
+    for i in range(4):
+        trimmed = X[i : i + 1, present[i]]
+        torch.testing.assert_close(out[i : i + 1], net(trimmed), rtol=1e-5, atol=1e-5)
+
+
+def test_cells_agree_on_missing_steps_with_sequences_output():
+    torch.manual_seed(0)
+    net_t = LSTMNet(1, 2, 4, bidirectional=True, return_sequences=True).eval()
+    net_g = _copy_weights(
+        net_t, LSTMNet(1, 2, 4, bidirectional=True, return_sequences=True, cell="gates")
+    ).eval()
+    X = torch.randn(3, 6, 1)
+    X[0, :2] = float("nan")
+    X[2, 3] = float("nan")
+    torch.testing.assert_close(net_g(X), net_t(X), rtol=1e-5, atol=1e-5)
+
+
+def test_invalid_cell_and_dropout_behaviour():
+    with pytest.raises(ValueError, match="cell"):
+        LSTMNet(1, 1, cell="gru")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net = LSTMNet(1, 1, hidden_size=16, dropout=0.5)
+    X = torch.randn(8, 5, 1)
+    torch.manual_seed(0)
+    net.train()
+    assert not torch.equal(net(X), net(X))  # dropout acts with one layer
+    net.eval()
+    assert torch.equal(net(X), net(X))
+
+
+@pytest.mark.parametrize("cell", ["torch", "gates"])
+def test_training_steps_reduce_the_loss(cell):
+    torch.manual_seed(0)
+    net = LSTMNet(1, 1, hidden_size=8, cell=cell)
+    X = torch.randn(32, 6, 1)
+    y = X[:, -2:, 0].sum(dim=1, keepdim=True)
+    opt = torch.optim.Adam(net.parameters(), lr=0.02)
+    losses = []
+    for _ in range(40):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(net(X), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.3 * losses[0]
