@@ -20,13 +20,13 @@ demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
 test: $(STAMP)
-	$(BIN)/python -m ruff check sklstm tests examples benchmarks
-	$(BIN)/python -m ruff format --check sklstm tests examples benchmarks
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/python -m ruff check --fix sklstm tests examples benchmarks
-	$(BIN)/python -m ruff format sklstm tests examples benchmarks
+	$(BIN)/python -m ruff check --fix .
+	$(BIN)/python -m ruff format .
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
