@@ -1,5 +1,6 @@
 """LSTMForecaster: windows of a series -> its next ``horizon`` values."""
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -7,7 +8,12 @@ import pandas as pd
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._base import _BaseLSTM
 
@@ -236,8 +242,6 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
                 "LSTMForecaster requires y to be passed, but the target y is None."
             )
         if self.horizon == 1 and y.ndim == 2 and y.shape[1] == 1:
-            import warnings
-
             warnings.warn(
                 "A column-vector y was passed when a 1d array was expected "
                 "(horizon=1). Please change the shape of y to (n_samples,).",
@@ -256,8 +260,6 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
 
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, epochs, continuing):
-        from sklearn.utils.validation import check_array, check_consistent_length
-
         if y is None:
             self._targets(None, 0)
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")

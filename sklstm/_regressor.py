@@ -3,7 +3,12 @@
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
-from sklearn.utils.validation import check_array, check_consistent_length, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._base import _BaseLSTM
 
@@ -328,8 +333,6 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
             Predictions in the shape of ``y`` seen in :meth:`fit`, e.g.
             ``(n_samples,)`` or ``(n_samples, n_targets)``.
         """
-        from sklearn.utils.validation import check_is_fitted
-
         check_is_fitted(self, "net_")
         X = validate_data(
             self,
