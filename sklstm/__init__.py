@@ -1,8 +1,10 @@
 """scikit-learn compatible LSTM estimators built on PyTorch and skorch."""
 
+from . import exceptions
 from ._forecaster import LSTMForecaster
 from ._module import GateLSTM, LSTMNet
 from ._regressor import LSTMRegressor
+from ._version import __version__
 from ._window import SlidingWindowTransformer, make_windows
 
 __all__ = [
@@ -11,6 +13,7 @@ __all__ = [
     "LSTMNet",
     "LSTMRegressor",
     "SlidingWindowTransformer",
+    "__version__",
+    "exceptions",
     "make_windows",
 ]
-__version__ = "0.1.0.dev0"

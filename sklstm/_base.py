@@ -10,6 +10,7 @@ they validate and scale the data, then build and train a skorch
 
 import copy
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,6 +23,8 @@ from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback, EarlyStopping
 
 from ._module import LSTMNet
+from ._version import __version__
+from .exceptions import TrainingDivergedError, VersionMismatchWarning
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -102,12 +105,27 @@ class _DivergenceCheck(Callback):
 
     def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
         if loss is not None and not math.isfinite(loss.item()):
-            raise FloatingPointError(
+            raise TrainingDivergedError(
                 f"Training diverged: the loss became {loss.item()} in epoch "
                 f"{len(net.history)}. Lower the learning rate (lr={net.lr!r}), "
                 "keep scaling on (scale_X=True, scale_y=True) or check X and y "
                 "for extreme values."
             )
+
+
+def _check_rectangular(X, name="X"):
+    """Raise a clear error for ragged nested lists before numpy does."""
+    if isinstance(X, (list, tuple)):
+        try:
+            np.asarray(X)
+        except ValueError as exc:
+            raise ValueError(
+                f"{name} is a ragged nested list: its sequences have different "
+                "lengths or shapes. Pass a rectangular array; to mix lengths, "
+                "left-pad the shorter sequences with NaN time steps, which the "
+                "network skips."
+            ) from exc
+    return X
 
 
 class _BaseLSTM(BaseEstimator):
@@ -325,12 +343,39 @@ class _BaseLSTM(BaseEstimator):
         if not initialize:
             # Continued training: vary the shuffling between calls.
             seed = (seed + len(self.net_.history)) % np.iinfo(np.int32).max
-        with torch.random.fork_rng(devices=self._rng_devices()):
-            torch.manual_seed(seed)
+        try:
+            with torch.random.fork_rng(devices=self._rng_devices()):
+                torch.manual_seed(seed)
+                if initialize:
+                    self.net_.initialize()
+                # skorch ends training quietly on KeyboardInterrupt and still
+                # runs on_train_end, where early stopping restores the best
+                # weights: an interrupted fit leaves a usable model.
+                self.net_.partial_fit(_WindowDataset(Xt, yt), epochs=epochs)
+        except TrainingDivergedError:
             if initialize:
-                self.net_.initialize()
-            self.net_.partial_fit(_WindowDataset(Xt, yt), epochs=epochs)
+                # Leave no half-trained NaN model behind.
+                del self.net_
+            raise
         self.n_epochs_ = len(self.net_.history)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_sklstm_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_sklstm_version", "unknown (older than 0.1)")
+        if saved != __version__:
+            warnings.warn(
+                f"Trying to unpickle {type(self).__name__} saved with sklstm "
+                f"{saved} while sklstm {__version__} is installed. The model may "
+                "not load or predict correctly: refit it, or install the version "
+                "that saved it.",
+                VersionMismatchWarning,
+                stacklevel=2,
+            )
+        super().__setstate__(state)
 
     def _predict_scaled(self, Xt):
         check_is_fitted(self, "net_")

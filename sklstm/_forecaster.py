@@ -15,7 +15,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import _BaseLSTM
+from ._base import _BaseLSTM, _check_rectangular
 
 
 class LSTMForecaster(RegressorMixin, _BaseLSTM):
@@ -95,8 +95,11 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
     verbose : int, default=0
         Print skorch's per-epoch log when positive.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout and shuffling; an int gives
-        bit-identical refits. The global torch RNG is never changed.
+        Seeds weight initialisation, dropout and shuffling. An int gives
+        bit-identical refits, also across processes, on the same device and
+        torch thread count; None draws a new seed from NumPy's global RNG, so
+        every fit differs. The global torch RNG state and thread count are
+        never changed.
 
     Attributes
     ----------
@@ -202,7 +205,7 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         """Validated 3-D windows, cut to the last ``look_back_`` steps."""
         X = validate_data(
             self,
-            X,
+            _check_rectangular(X),
             reset=reset,
             allow_nd=True,
             dtype="numeric",
@@ -236,11 +239,7 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         return X3
 
     def _targets(self, y, n_samples):
-        y = np.asarray(y, dtype=np.float64) if y is not None else None
-        if y is None:
-            raise ValueError(
-                "LSTMForecaster requires y to be passed, but the target y is None."
-            )
+        y = np.asarray(y, dtype=np.float64)
         if self.horizon == 1 and y.ndim == 2 and y.shape[1] == 1:
             warnings.warn(
                 "A column-vector y was passed when a 1d array was expected "
@@ -260,11 +259,13 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
 
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, epochs, continuing):
-        if y is None:
-            self._targets(None, 0)
-        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
         first = not continuing
         X3 = self._windows(X, reset=first)
+        if y is None:
+            raise ValueError(
+                "LSTMForecaster requires y to be passed, but the target y is None."
+            )
+        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
         check_consistent_length(X3, y)
         y2 = self._targets(y, len(X3))
         if self.strategy == "recursive":
@@ -388,7 +389,19 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         steps = self.horizon if steps is None else steps
         if not isinstance(steps, Integral) or isinstance(steps, bool) or steps < 1:
             raise ValueError(f"steps must be a positive int, got {steps!r}.")
-        values = np.asarray(history, dtype=np.float64)
+        try:
+            values = np.asarray(_check_rectangular(history, "history"), np.float64)
+        except (TypeError, ValueError) as exc:
+            if "ragged" in str(exc):
+                raise
+            raise TypeError(
+                "history must hold real numbers (a numeric array, list, Series or "
+                f"DataFrame); it could not be converted to float: {exc}"
+            ) from exc
+        if np.isinf(values).any():
+            raise ValueError(
+                "history contains infinity; replace or drop infinite values first."
+            )
         if values.ndim == 1:
             values = values[:, None]
         window_length, n_channels = self.input_shape_

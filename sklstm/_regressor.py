@@ -10,7 +10,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import _BaseLSTM
+from ._base import _BaseLSTM, _check_rectangular
 
 
 class LSTMRegressor(RegressorMixin, _BaseLSTM):
@@ -87,8 +87,10 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         Print skorch's per-epoch log when positive.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout and shuffling. An int gives
-        bit-identical refits on the same device; None gives a different
-        model on every fit. The global torch RNG is never changed.
+        bit-identical refits, also across processes, on the same device and
+        torch thread count; None draws a new seed from NumPy's global RNG, so
+        every fit differs. The global torch RNG state and thread count are
+        never changed.
 
     Attributes
     ----------
@@ -196,6 +198,7 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
+        X = _check_rectangular(X)
         if self.return_sequences:
             X = validate_data(
                 self,
@@ -336,7 +339,7 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         check_is_fitted(self, "net_")
         X = validate_data(
             self,
-            X,
+            _check_rectangular(X),
             reset=False,
             allow_nd=True,
             dtype="numeric",
