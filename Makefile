@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export OMP_NUM_THREADS ?= 2
 export MPLBACKEND ?= Agg
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-accuracy clean
 
 $(STAMP): pyproject.toml constraints-cpu.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/python -m ruff check --fix .
 	$(BIN)/python -m ruff format .
+
+bench-accuracy: $(STAMP)
+	$(BIN)/python -m pip install -q -c constraints-cpu.txt -e ".[test,benchmark]"
+	mkdir -p benchmarks/results
+	$(BIN)/python benchmarks/accuracy.py | tee benchmarks/results/accuracy.md
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

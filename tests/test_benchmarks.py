@@ -23,3 +23,13 @@ def test_strategies_benchmark_smoke(capsys):
             assert (series, model) in models
     assert all(np.isfinite(mase) and mase > 0 for _, _, mase, _ in rows)
     assert "| airline | direct |" in capsys.readouterr().out
+
+
+def test_accuracy_benchmark_smoke(capsys):
+    results, summary = _load("accuracy").main(["airline", "elnino"], quick=True)
+    expected = {"naive", "seasonal naive", "Ridge on lags", "sklstm direct"}
+    assert expected | {"sklstm recursive"} == set(summary)
+    for rows in results.values():
+        for mase, smape, _seconds in rows.values():
+            assert np.isfinite(mase) and mase > 0 and 0 <= smape <= 200
+    assert "geo. mean MASE" in capsys.readouterr().out

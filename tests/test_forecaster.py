@@ -179,3 +179,66 @@ def test_forecast_errors():
         fc.forecast(series, steps=0)
     with pytest.raises(ValueError, match="history must have shape"):
         fc.forecast(np.column_stack([series, series]))
+
+
+@pytest.mark.parametrize("normalize", ["window", None])
+@pytest.mark.parametrize("difference", [None, 1, 3])
+def test_target_transforms_round_trip_exactly(normalize, difference):
+    series = _seasonal(120) * 10 + 50
+    X, y = make_windows(series, look_back=8, horizon=5)
+    fc = LSTMForecaster(horizon=5, normalize=normalize, difference=difference)
+    fc.target_index = 0
+    Xt, context = fc._transform_windows(X[:, :, None])
+    assert Xt.shape == (len(X), 8 - (difference or 0), 1)
+    yt = fc._transform_targets(y, X[:, :, None], context)
+    back = fc._inverse_targets(yt, X[:, :, None], context)
+    np.testing.assert_allclose(back, y, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_window_normalisation_extrapolates_a_trend(strategy):
+    # Training levels 10..110; the forecast must go beyond them.
+    series = 10 + 0.5 * np.arange(220)
+    X, y = make_windows(series[:200], look_back=10, horizon=5)
+    errors = {}
+    for normalize in ["window", None]:
+        fc = LSTMForecaster(
+            horizon=5,
+            strategy=strategy,
+            normalize=normalize,
+            **{**FAST, "max_epochs": 30},
+        ).fit(X, y)
+        errors[normalize] = _mae(fc.forecast(series[:200], steps=20), series[200:])
+    assert errors["window"] < 0.5, errors  # half a step of the trend
+    assert errors[None] > 4 * errors["window"], errors
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_seasonal_difference_repeats_a_pure_seasonal_pattern(strategy):
+    pattern = np.array([3.0, 5, 9, 4, 1, 0, 2, 7, 8, 6, 5, 4])
+    series = np.tile(pattern, 15)
+    X, y = make_windows(series[:156], look_back=24, horizon=6)
+    fc = LSTMForecaster(
+        horizon=6, strategy=strategy, difference=12, **{**FAST, "max_epochs": 10}
+    ).fit(X, y)
+    np.testing.assert_allclose(
+        fc.forecast(series[:156], steps=24), series[156:], atol=0.2
+    )
+    with pytest.raises(ValueError, match="difference=24 needs windows longer"):
+        LSTMForecaster(horizon=6, difference=24).fit(X, y)
+
+
+def test_works_inside_transformed_target_regressor():
+    from sklearn.compose import TransformedTargetRegressor
+
+    series = np.exp(_seasonal(200) * 0.3 + 0.01 * np.arange(200))
+    X, y = make_windows(series, look_back=12, horizon=3)
+    model = TransformedTargetRegressor(
+        regressor=LSTMForecaster(horizon=3, **{**FAST, "max_epochs": 5}),
+        func=np.log,
+        inverse_func=np.exp,
+    ).fit(X, y)
+    pred = model.predict(X[-5:])
+    assert pred.shape == (5, 3)
+    assert np.all(np.isfinite(pred)) and np.all(pred > 0)
+    assert model.regressor_.y_mean_.shape == (3,)
