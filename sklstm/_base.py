@@ -15,6 +15,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from numpy.lib.stride_tricks import as_strided
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -55,6 +56,137 @@ class _WindowDataset(torch.utils.data.Dataset):
 
     def subset(self, index):
         return _WindowDataset(self.X[index], None if self.y is None else self.y[index])
+
+
+# Windows are validated, scaled and predicted in blocks of this many, so that
+# memory stays bounded however many windows a long series yields.
+_CHUNK = 8192
+
+
+def _window_base(X3):
+    """The series under a sliding-window view ``X3``, or None.
+
+    ``make_windows`` and :class:`~sklstm.SlidingWindowTransformer` return
+    windows as strided views in which window ``i + 1`` starts one time step
+    after window ``i``: the first two strides are equal. The series is then
+    the view's own memory read one time step at a time, so training can
+    gather windows per batch instead of copying all of them.
+    """
+    if (
+        X3.ndim != 3
+        or X3.flags.owndata
+        or X3.base is None
+        or len(X3) < 2
+        or X3.shape[1] < 2
+        or X3.strides[0] != X3.strides[1]
+        or X3.strides[0] <= 0
+    ):
+        return None
+    n, length, n_channels = X3.shape
+    return as_strided(
+        X3,
+        shape=(n + length - 1, n_channels),
+        strides=(X3.strides[0], X3.strides[2]),
+        writeable=False,
+    )
+
+
+class _WindowSource:
+    """Windows ``(n, length, n_channels)`` read from an array or a series view."""
+
+    def __init__(self, X3):
+        self.X3 = X3
+        self.series = _window_base(X3)
+        self.offsets = np.arange(X3.shape[1])
+
+    @property
+    def lazy(self):
+        return self.series is not None
+
+    def __len__(self):
+        return len(self.X3)
+
+    def take(self, index):
+        """Raw windows at ``index`` (a slice or an int array), as float64."""
+        if self.series is None:
+            return np.asarray(self.X3[index], dtype=np.float64)
+        starts = np.arange(len(self.X3))[index]
+        return self.series[starts[:, None] + self.offsets].astype(np.float64)
+
+    def slices(self):
+        for start in range(0, len(self.X3), _CHUNK):
+            yield slice(start, start + _CHUNK)
+
+
+class _LazyWindowDataset(torch.utils.data.Dataset):
+    """Gathers and prepares each batch of windows from the series on demand.
+
+    Peak memory is the series plus one batch, instead of ``length`` copies of
+    the series. ``prepare(raw_windows, raw_targets)`` returns the tensors the
+    network reads; it is the function the in-memory path applies to all
+    windows at once, so both paths give the same numbers.
+    """
+
+    def __init__(self, source, y, prepare):
+        self.source = source
+        self.y = y
+        self.prepare = prepare
+
+    def __len__(self):
+        return len(self.source)
+
+    def __getitem__(self, index):
+        if isinstance(index, torch.Tensor):
+            index = index.numpy()
+        return self.prepare(self.source.take(index), self.y[index])
+
+    def subset(self, index):
+        return _LazyWindowDataset(
+            _WindowSource(self.source.X3[index]), self.y[index], self.prepare
+        )
+
+
+class _RunningStats:
+    """Per-column mean and standard deviation accumulated over blocks.
+
+    Blocks are combined with Chan et al.'s pairwise update, ignoring NaN.
+    """
+
+    def __init__(self):
+        self.count = self.mean = self.m2 = 0.0
+
+    def update(self, block):
+        block = np.asarray(block, dtype=np.float64)
+        present = ~np.isnan(block)
+        count = present.sum(axis=0)
+        if not count.any():
+            return
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.nansum(block, axis=0) / count
+            m2 = np.nansum((block - mean) ** 2, axis=0)
+        mean, m2 = np.nan_to_num(mean), np.nan_to_num(m2)
+        total = self.count + count
+        delta = mean - self.mean
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.mean = self.mean + np.where(total > 0, delta * count / total, 0)
+            self.m2 = (
+                self.m2
+                + m2
+                + np.where(total > 0, delta**2 * self.count * count / total, 0)
+            )
+        self.count = total
+
+    def result(self, enabled, n_columns):
+        if not enabled:
+            return np.zeros(n_columns), np.ones(n_columns)
+        mean = np.broadcast_to(self.mean, (n_columns,)).astype(np.float64)
+        std = np.sqrt(
+            np.broadcast_to(self.m2 / np.maximum(self.count, 1), (n_columns,))
+        )
+        std = std.astype(np.float64)
+        # Constant columns carry no spread to divide by.
+        std[~(std > np.finfo(np.float32).eps * np.maximum(1, abs(mean)))] = 1.0
+        return mean, std
 
 
 class _BatchIterator:
@@ -326,17 +458,17 @@ class _BaseLSTM(BaseEstimator):
             verbose=self.verbose,
         )
 
-    def _train(self, Xt, yt, epochs, initialize):
+    def _train(self, dataset, epochs, initialize):
         """Train ``net_`` on scaled tensors for ``epochs`` epochs.
 
         All randomness (weight init, dropout, shuffling) is drawn inside a
         forked torch RNG seeded from ``random_state``: refits are bit-identical
         and the caller's global torch RNG state is left as it was.
         """
-        if self.early_stopping and len(Xt) < 2:
+        if self.early_stopping and len(dataset) < 2:
             raise ValueError(
                 "early_stopping=True needs at least 2 samples to hold out a "
-                f"validation set; got {len(Xt)}. Pass more data or set "
+                f"validation set; got {len(dataset)}. Pass more data or set "
                 "early_stopping=False."
             )
         seed = self._seed()
@@ -351,7 +483,7 @@ class _BaseLSTM(BaseEstimator):
                 # skorch ends training quietly on KeyboardInterrupt and still
                 # runs on_train_end, where early stopping restores the best
                 # weights: an interrupted fit leaves a usable model.
-                self.net_.partial_fit(_WindowDataset(Xt, yt), epochs=epochs)
+                self.net_.partial_fit(dataset, epochs=epochs)
         except TrainingDivergedError:
             if initialize:
                 # Leave no half-trained NaN model behind.
@@ -378,9 +510,25 @@ class _BaseLSTM(BaseEstimator):
         super().__setstate__(state)
 
     def _predict_scaled(self, Xt):
+        """Network outputs for scaled windows, in batches of ``batch_size``.
+
+        A plain inference loop: skorch's ``predict`` goes through its dataset
+        and iterator machinery per batch, which costs more than the small
+        networks themselves.
+        """
         check_is_fitted(self, "net_")
-        with torch.no_grad():
-            return self.net_.predict(_WindowDataset(Xt))
+        module, device = self.net_.module_, self.net_.device
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.inference_mode():
+                out = [
+                    module(Xt[start : start + self.batch_size].to(device)).cpu()
+                    for start in range(0, len(Xt), self.batch_size)
+                ]
+        finally:
+            module.train(was_training)
+        return torch.cat(out).numpy()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

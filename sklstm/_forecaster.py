@@ -15,7 +15,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import _BaseLSTM, _check_rectangular
+from ._base import (
+    _BaseLSTM,
+    _check_rectangular,
+    _LazyWindowDataset,
+    _RunningStats,
+    _WindowDataset,
+    _WindowSource,
+)
 
 
 class LSTMForecaster(RegressorMixin, _BaseLSTM):
@@ -262,7 +269,9 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
                     f"{self.look_back_}. Use longer windows or a smaller lag."
                 )
         X3 = X3[:, X3.shape[1] - self.look_back_ :, :]
-        self._check_missing(X3)
+        source = _WindowSource(X3)
+        for block in source.slices():
+            self._check_missing(source.take(block))
         return X3
 
     def _targets(self, y, n_samples):
@@ -297,14 +306,36 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         y2 = self._targets(y, len(X3))
         if self.strategy == "recursive":
             y2 = y2[:, :1]
-        Xt, context = self._transform_windows(X3)
-        yt = self._transform_targets(y2, X3, context)
+        source = _WindowSource(X3)
         if first:
-            self._fit_x_scaler(Xt)
-            self._fit_y_scaler(yt)
-            self.net_ = self._build_net(n_features=Xt.shape[2], output_size=yt.shape[1])
-        self._train(self._scale_X(Xt), self._scale_y(yt), epochs, initialize=first)
+            self._fit_scalers(source, y2)
+            self.net_ = self._build_net(n_features=X3.shape[2], output_size=y2.shape[1])
+        if source.lazy:
+            # Windows of one long series: gather them batch by batch.
+            dataset = _LazyWindowDataset(source, y2, self._prepare)
+        else:
+            dataset = _WindowDataset(*self._prepare(X3, y2))
+        self._train(dataset, epochs, initialize=first)
         return self
+
+    def _transformed(self, X3, y2):
+        Xt, context = self._transform_windows(X3)
+        return Xt, self._transform_targets(y2, X3, context)
+
+    def _fit_scalers(self, source, y2):
+        """Global scaling statistics of the transformed windows and targets."""
+        x_stats, y_stats = _RunningStats(), _RunningStats()
+        for block in source.slices():
+            Xt, yt = self._transformed(source.take(block), y2[block])
+            x_stats.update(Xt.reshape(-1, Xt.shape[2]))
+            y_stats.update(yt)
+        self.x_mean_, self.x_scale_ = x_stats.result(self.scale_X, source.X3.shape[2])
+        self.y_mean_, self.y_scale_ = y_stats.result(self.scale_y, y2.shape[1])
+
+    def _prepare(self, X3, y2):
+        """Tensors the network trains on, from raw windows and targets."""
+        Xt, yt = self._transformed(X3, y2)
+        return self._scale_X(Xt), self._scale_y(yt)
 
     # --------------------------------------------------- target transforms
     def _transform_windows(self, X3):
@@ -410,8 +441,16 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
 
     # ------------------------------------------------------------ prediction
     def _predict_windows(self, X3, steps):
-        """Forecast ``steps`` values (a multiple of blocks) for 3-D windows."""
-        X3 = np.array(X3, dtype=np.float64)
+        """Forecast ``steps`` values for 3-D windows, a block of windows at a time."""
+        source = _WindowSource(X3)
+        return np.concatenate(
+            [
+                self._predict_block(source.take(block), steps)
+                for block in source.slices()
+            ]
+        )
+
+    def _predict_block(self, X3, steps):
         blocks = []
         produced = 0
         while produced < steps:

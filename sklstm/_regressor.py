@@ -10,7 +10,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import _BaseLSTM, _check_rectangular
+from ._base import _BaseLSTM, _check_rectangular, _WindowDataset
 
 
 class LSTMRegressor(RegressorMixin, _BaseLSTM):
@@ -273,7 +273,7 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
             )
         Xt = self._scale_X(X3)
         yt = self._scaled_targets(y2, len(X3))
-        self._train(Xt, yt, epochs=epochs, initialize=first)
+        self._train(_WindowDataset(Xt, yt), epochs=epochs, initialize=first)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -1,0 +1,75 @@
+"""The fast data paths give the same results as the straightforward ones."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from sklstm import LSTMForecaster, SlidingWindowTransformer, make_windows
+from sklstm._base import _window_base
+
+FAST = dict(hidden_size=4, max_epochs=2, batch_size=64, random_state=0)
+
+
+def test_window_views_are_recognised_and_copies_are_not():
+    series = np.arange(20.0)
+    X, _ = make_windows(series, look_back=5)
+    base = _window_base(X[:, :, None])
+    assert base is not None and np.shares_memory(base, series)
+    np.testing.assert_array_equal(base[:, 0], series[: len(X) + 4])
+    assert _window_base(X.copy()[:, :, None]) is None
+    assert _window_base(np.zeros((4, 3, 1))) is None
+    # Multichannel windows of a 2-D series, and the transformer's output.
+    data = np.arange(40.0).reshape(20, 2)
+    X2, _ = make_windows(data, look_back=4, target=0)
+    np.testing.assert_array_equal(_window_base(X2), data[: len(X2) + 3])
+    flat = SlidingWindowTransformer(look_back=3).fit_transform(data)
+    assert _window_base(flat.reshape(20, 3, 2)) is not None
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+@pytest.mark.parametrize("normalize, difference", [("window", None), (None, 2)])
+def test_lazy_windows_train_and_predict_like_materialised_ones(
+    strategy, normalize, difference
+):
+    series = np.sin(np.arange(600) / 6.0) + 0.01 * np.arange(600)
+    X, y = make_windows(series, look_back=16, horizon=3)
+    params = dict(horizon=3, strategy=strategy, normalize=normalize, **FAST)
+    params["difference"] = difference
+    lazy = LSTMForecaster(**params).fit(X, y)  # X is a view: gathered per batch
+    eager = LSTMForecaster(**params).fit(np.array(X), y)
+    np.testing.assert_array_equal(lazy.predict(X), eager.predict(np.array(X)))
+    np.testing.assert_array_equal(lazy.x_scale_, eager.x_scale_)
+    assert lazy.net_.history[:, "train_loss"] == eager.net_.history[:, "train_loss"]
+
+
+def test_early_stopping_split_on_lazy_windows():
+    series = np.sin(np.arange(400) / 5.0)
+    X, y = make_windows(series, look_back=10)
+    params = dict(early_stopping=True, **{**FAST, "max_epochs": 3})
+    lazy = LSTMForecaster(**params).fit(X, y)
+    eager = LSTMForecaster(**params).fit(np.array(X), y)
+    assert lazy.net_.history[:, "valid_loss"] == eager.net_.history[:, "valid_loss"]
+
+
+def _peak_bytes(fit_and_predict):
+    tracemalloc.start()
+    try:
+        fit_and_predict()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_training_on_a_long_series_does_not_copy_its_windows():
+    series = np.sin(np.arange(60_000) / 10.0)
+    X, y = make_windows(series, look_back=64)
+    windows_bytes = len(X) * 64 * 8  # a float64 copy of all windows: ~31 MB
+    params = dict(hidden_size=2, max_epochs=1, batch_size=2048, random_state=0)
+    lazy = _peak_bytes(lambda: LSTMForecaster(**params).fit(X, y).predict(X))
+    # Block-wise processing keeps the peak under one copy of the windows...
+    assert lazy < windows_bytes, (lazy, windows_bytes)
+    # ...which materialised windows (the straightforward path) exceed.
+    X_copy = np.array(X)
+    eager = _peak_bytes(lambda: LSTMForecaster(**params).fit(X_copy, y))
+    assert eager > windows_bytes, (eager, windows_bytes)
