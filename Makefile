@@ -28,6 +28,11 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check --fix .
 	$(BIN)/python -m ruff format .
 
+bench: $(STAMP)
+	mkdir -p benchmarks/results
+	$(BIN)/python benchmarks/speed.py --out benchmarks/results/speed.md
+	$(BIN)/python benchmarks/memory.py --n 1000000 | tee benchmarks/results/memory.json
+
 bench-accuracy: $(STAMP)
 	$(BIN)/python -m pip install -q -c constraints-cpu.txt -e ".[test,benchmark]"
 	mkdir -p benchmarks/results

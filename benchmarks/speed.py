@@ -74,9 +74,14 @@ def _estimator(kind, batch_size, epochs):
 
 
 def _timed(fn, *args):
-    start = time.perf_counter()
+    """Wall-clock and CPU seconds of ``fn(*args)``.
+
+    CPU time of this process (one torch thread) is robust to other processes
+    competing for the cores; wall-clock time is what a user waits.
+    """
+    wall, cpu = time.perf_counter(), time.process_time()
     fn(*args)
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def ratios(n, seq_len, configs, reps):
@@ -86,25 +91,24 @@ def ratios(n, seq_len, configs, reps):
     _estimator("LSTMRegressor", 64, 1).fit(X[:256], y[:256])
     rows = []
     for batch_size, epochs in configs:
-        hand, est, pred_raw, pred_est = {}, {}, [], []
-        for kind in ["LSTMRegressor", "LSTMForecaster"]:
-            hand[kind], est[kind] = [], []
+        kinds = ["LSTMRegressor", "LSTMForecaster", "predict"]
+        times = {(k, side): [] for k in kinds for side in ("hand", "ours")}
         for _ in range(reps):  # interleaved repetitions
-            for kind in ["LSTMRegressor", "LSTMForecaster"]:
-                start = time.perf_counter()
-                net, Xt = hand_loop(X, y, batch_size, epochs)
-                hand[kind].append(time.perf_counter() - start)
+            for kind in kinds[:2]:
+                hand_time = _timed(hand_loop, X, y, batch_size, epochs)
+                times[kind, "hand"].append(hand_time)
                 model = _estimator(kind, batch_size, epochs)
-                start = time.perf_counter()
-                model.fit(X, y)
-                est[kind].append(time.perf_counter() - start)
-            pred_raw.append(_timed(raw_predict, net, Xt, batch_size))
-            pred_est.append(_timed(model.predict, X))
-        for kind in ["LSTMRegressor", "LSTMForecaster"]:
-            h, e = statistics.median(hand[kind]), statistics.median(est[kind])
-            rows.append((kind, batch_size, epochs, h, e, e / h))
-        raw, ours = statistics.median(pred_raw), statistics.median(pred_est)
-        rows.append(("predict (LSTMForecaster)", batch_size, 0, raw, ours, ours / raw))
+                times[kind, "ours"].append(_timed(model.fit, X, y))
+            net, Xt = hand_loop(X[:64], y[:64], batch_size, 1)
+            Xt = torch.from_numpy(X.astype(np.float32))[:, :, None]
+            times["predict", "hand"].append(_timed(raw_predict, net, Xt, batch_size))
+            times["predict", "ours"].append(_timed(model.predict, X))
+        for kind in kinds:
+            hand = [statistics.median(t) for t in zip(*times[kind, "hand"])]
+            ours = [statistics.median(t) for t in zip(*times[kind, "ours"])]
+            label = "predict (LSTMForecaster)" if kind == "predict" else f"{kind}.fit"
+            n_epochs = 0 if kind == "predict" else epochs
+            rows.append((label, batch_size, n_epochs, *hand, *ours))
     return rows
 
 
@@ -113,12 +117,12 @@ def scaling(sizes, look_backs, base_n, base_l, batch_size=256):
     for n in sizes:
         X, y = _data(n, base_l)
         model = _estimator("LSTMForecaster", batch_size, 1)
-        t = _timed(model.fit, X, y)
+        t = _timed(model.fit, X, y)[0]
         rows.append(("n_samples", n, base_l, t, t / (n * base_l) * 1e6))
     for look_back in look_backs:
         X, y = _data(base_n, look_back)
         model = _estimator("LSTMForecaster", batch_size, 1)
-        t = _timed(model.fit, X, y)
+        t = _timed(model.fit, X, y)[0]
         rows.append(("look_back", base_n, look_back, t, t / (base_n * look_back) * 1e6))
     return rows
 
@@ -137,12 +141,14 @@ def main(quick=False, threads=1, out=None):
         f"Machine: {platform.processor() or platform.machine()}, "
         f"{torch.get_num_threads()} torch thread(s), torch {torch.__version__}.",
         "",
-        "| what | batch size | epochs | hand-written torch s | sklstm s | ratio |",
-        "|---|---|---|---|---|---|",
+        "| what | batch size | epochs | torch wall s | sklstm wall s | wall ratio "
+        "| torch CPU s | sklstm CPU s | CPU ratio |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for kind, bs, epochs, h, e, r in table:
+    for kind, bs, epochs, hw, hc, ow, oc in table:
         lines.append(
-            f"| {kind} | {bs} | {epochs or '-'} | {h:.3f} | {e:.3f} | {r:.3f} |"
+            f"| {kind} | {bs} | {epochs or '-'} | {hw:.3f} | {ow:.3f} | {ow / hw:.3f} "
+            f"| {hc:.3f} | {oc:.3f} | {oc / hc:.3f} |"
         )
     lines += [
         "",

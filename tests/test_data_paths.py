@@ -4,6 +4,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+import torch
 
 from sklstm import LSTMForecaster, SlidingWindowTransformer, make_windows
 from sklstm._base import _window_base
@@ -73,3 +74,15 @@ def test_training_on_a_long_series_does_not_copy_its_windows():
     X_copy = np.array(X)
     eager = _peak_bytes(lambda: LSTMForecaster(**params).fit(X_copy, y))
     assert eager > windows_bytes, (eager, windows_bytes)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_training_matches_cpu_closely():
+    series = np.sin(np.arange(400) / 6.0)
+    X, y = make_windows(series, look_back=16, horizon=2)
+    params = dict(horizon=2, **FAST)
+    cpu = LSTMForecaster(device="cpu", **params).fit(X, y)
+    gpu = LSTMForecaster(device="cuda", **params).fit(X, y)
+    assert next(gpu.net_.module_.parameters()).is_cuda
+    # Same seed and batches; cuDNN and CPU kernels round differently.
+    np.testing.assert_allclose(gpu.predict(X), cpu.predict(X), atol=1e-3)
