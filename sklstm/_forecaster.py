@@ -145,6 +145,22 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
     make_windows : Cut a series into aligned (windows, future values) pairs.
     LSTMRegressor : General sequence -> value regression.
 
+    Notes
+    -----
+    Exogenous covariates (calendar features, a known temperature forecast,
+    ...) are extra channels of the windows. Stack them next to the series and
+    cut windows with ``make_windows(np.column_stack([series, month_sin]),
+    look_back, horizon, target=0)``: ``X`` is then ``(n_windows, look_back,
+    2)`` and ``y`` the future of channel 0. In a ``Pipeline``,
+    :class:`~sklstm.SlidingWindowTransformer` gives the same windows flattened
+    time-major; pass ``n_features`` to read them. Covariates are only read
+    from the past window: the direct strategy is the one to use with them
+    (the recursive one would need their future values).
+
+    Windows cut from one long series by :func:`~sklstm.make_windows` are a
+    strided view of it; :meth:`fit` recognises such views and gathers each
+    batch from the series, so the windows are never copied.
+
     Examples
     --------
     >>> import numpy as np
