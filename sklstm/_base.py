@@ -19,11 +19,12 @@ from numpy.lib.stride_tricks import as_strided
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback, EarlyStopping
 
 from ._module import LSTMNet
+from ._validation import explain_input_errors
 from ._version import __version__
 from .exceptions import TrainingDivergedError, VersionMismatchWarning
 
@@ -232,32 +233,80 @@ class _TailSplit:
         return dataset.subset(slice(0, n_train)), dataset.subset(slice(n_train, n))
 
 
+def _divergence_message(what, epoch, lr):
+    return (
+        f"Training diverged: {what} in epoch {epoch}, so training was stopped. "
+        f"Lower the learning rate (lr={lr!r}; try lr={lr / 10:g}), keep scaling "
+        "on (scale_X=True, scale_y=True) or check X and y for extreme values."
+    )
+
+
 class _DivergenceCheck(Callback):
     """Stop training at the first non-finite loss instead of returning NaN."""
 
     def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
         if loss is not None and not math.isfinite(loss.item()):
+            phase = "training" if training else "validation"
             raise TrainingDivergedError(
-                f"Training diverged: the loss became {loss.item()} in epoch "
-                f"{len(net.history)}. Lower the learning rate (lr={net.lr!r}), "
-                "keep scaling on (scale_X=True, scale_y=True) or check X and y "
-                "for extreme values."
+                _divergence_message(
+                    f"the {phase} loss became {loss.item()}", len(net.history), net.lr
+                )
             )
 
 
-def _check_rectangular(X, name="X"):
-    """Raise a clear error for ragged nested lists before numpy does."""
-    if isinstance(X, (list, tuple)):
-        try:
-            np.asarray(X)
-        except ValueError as exc:
-            raise ValueError(
-                f"{name} is a ragged nested list: its sequences have different "
-                "lengths or shapes. Pass a rectangular array; to mix lengths, "
-                "left-pad the shorter sequences with NaN time steps, which the "
-                "network skips."
-            ) from exc
-    return X
+def _check_finite_weights(net):
+    """Catch a last update that made the weights non-finite.
+
+    The loss is computed before each update, so the batch losses cannot see
+    what the very last optimizer step did.
+    """
+    for name, param in net.module_.named_parameters():
+        if not torch.isfinite(param).all():
+            raise TrainingDivergedError(
+                _divergence_message(
+                    f"the weights {name} became non-finite",
+                    len(net.history),
+                    net.lr,
+                )
+            )
+
+
+def _seed_torch(seed, cuda_devices):
+    """Seed torch's CPU generator and the generators of ``cuda_devices`` only.
+
+    ``torch.manual_seed`` would also seed every other CUDA (and MPS, XPU)
+    generator, or queue a seed for CUDA's lazy initialisation, and
+    ``fork_rng`` restores none of those: the user's RNG state would change.
+    """
+    torch.default_generator.manual_seed(seed)
+    for index in cuda_devices:
+        with torch.cuda.device(index):
+            torch.cuda.manual_seed(seed)
+
+
+def _check_n_samples(X, y):
+    if len(X) != len(y):
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: X has {len(X)}, y has "
+            f"{len(y)}. Pass one row of y per sample of X; make_windows(series, "
+            "look_back, horizon) builds aligned pairs from a series."
+        )
+
+
+def _check_float32(values, name):
+    if np.isinf(values).any():
+        raise ValueError(
+            f"{name} has values beyond the float32 range the network computes in "
+            f"(about 3.4e38 after scaling); divide {name} by a constant first."
+        )
+
+
+def _check_scale(mean, scale, name):
+    if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+        raise ValueError(
+            f"{name} has values so large that their mean or standard deviation "
+            f"overflows float64; divide {name} by a constant first."
+        )
 
 
 class _BaseLSTM(BaseEstimator):
@@ -317,18 +366,52 @@ class _BaseLSTM(BaseEstimator):
         else:
             raise ValueError(
                 f"X must be 2-D or 3-D (n_samples, seq_len, n_features); got "
-                f"{X.ndim}-D input with shape {X.shape}."
+                f"{X.ndim}-D input with shape {X.shape}. Reshape X to one of "
+                "these layouts."
+            )
+        if 0 in X3.shape[1:]:
+            raise ValueError(
+                f"X has sequences of shape (seq_len, n_features)={X3.shape[1:]}; "
+                "every sequence needs at least one time step and one feature."
             )
         if reset:
             self.input_shape_ = X3.shape[1:]
         elif X3.shape[1:] != self.input_shape_:
             raise ValueError(
                 f"X has sequences of shape (seq_len, n_features)={X3.shape[1:]}, "
-                f"but {type(self).__name__} was fitted on {self.input_shape_}."
+                f"but {type(self).__name__} was fitted on {self.input_shape_}. "
+                "Pass sequences with the features seen in fit, in the same "
+                "order; left-pad shorter sequences with all-NaN time steps (read "
+                "as missing history)."
             )
         return X3
 
-    def _check_missing(self, X3):
+    def _validate_X(self, X, reset):
+        """Validate ``X`` and return it as ``(n_samples, seq_len, n_features)``."""
+        with explain_input_errors(self, "X"):
+            X = validate_data(
+                self,
+                X,
+                reset=reset,
+                allow_nd=True,
+                dtype="numeric",
+                ensure_all_finite="allow-nan",
+            )
+        return self._to_3d(X, reset=reset)
+
+    def _validate_y(self, y, allow_nd=False):
+        """Validate the target ``y``: numeric, finite, at most 2-D (or n-D)."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None. Call fit(X, y) with the targets."
+            )
+        with explain_input_errors(self, "y"):
+            return check_array(
+                y, ensure_2d=False, allow_nd=allow_nd, dtype="numeric", input_name="y"
+            )
+
+    def _check_missing(self, X3, name="X"):
         """Accept NaN only as whole missing time steps, which the LSTM skips.
 
         A time step whose channels are all NaN (e.g. the leading padding of
@@ -341,22 +424,27 @@ class _BaseLSTM(BaseEstimator):
             return
         if getattr(self, "return_sequences", False):
             raise ValueError(
-                "X contains NaN. Missing time steps are only supported with "
+                f"{name} contains NaN. Missing time steps are only supported with "
                 "return_sequences=False; impute or drop them first, e.g. with "
                 "sklearn.impute.SimpleImputer."
             )
         absent = nan.all(axis=2)
-        if (nan.any(axis=2) & ~absent).any():
+        partial = nan.any(axis=2) & ~absent
+        if partial.any():
+            sample, step = (int(i[0]) for i in np.nonzero(partial))
             raise ValueError(
-                "X contains NaN in some but not all features of a time step. A "
-                "time step can only be missing as a whole (all its features NaN, "
-                "as in the padding of SlidingWindowTransformer); impute partial "
-                "missing values first, e.g. with sklearn.impute.SimpleImputer."
+                f"{name} contains NaN in some but not all features of a time step "
+                f"(first: sample {sample}, step {step}). A time step can only be "
+                "missing as a whole (all its features NaN, as in the padding of "
+                "SlidingWindowTransformer); impute partial missing values first, "
+                "e.g. with sklearn.impute.SimpleImputer."
             )
-        if absent.all(axis=1).any():
+        empty = np.flatnonzero(absent.all(axis=1))
+        if empty.size:
             raise ValueError(
-                "X contains a sample whose time steps are all NaN: at least one "
-                "time step of every sample must be observed."
+                f"{name} contains {empty.size} sample(s) whose time steps are all "
+                f"NaN (first: {empty[:5].tolist()}): at least one time step of "
+                "every sample must be observed. Drop those samples."
             )
 
     # ---------------------------------------------------------------- scaling
@@ -364,8 +452,10 @@ class _BaseLSTM(BaseEstimator):
         n_channels = X3.shape[2]
         if self.scale_X:
             flat = X3.reshape(-1, n_channels)
-            mean = np.nanmean(flat, axis=0, dtype=np.float64)
-            scale = np.nanstd(flat, axis=0, dtype=np.float64)
+            with np.errstate(over="ignore"):  # overflow is reported below
+                mean = np.nanmean(flat, axis=0, dtype=np.float64)
+                scale = np.nanstd(flat, axis=0, dtype=np.float64)
+            _check_scale(mean, scale, "X")
             scale[~(scale > np.finfo(np.float32).eps * np.maximum(1, abs(mean)))] = 1.0
         else:
             mean, scale = np.zeros(n_channels), np.ones(n_channels)
@@ -373,23 +463,28 @@ class _BaseLSTM(BaseEstimator):
 
     def _fit_y_scaler(self, y2):
         if self.scale_y:
-            mean = y2.mean(axis=0, dtype=np.float64)
-            scale = y2.std(axis=0, dtype=np.float64)
+            with np.errstate(over="ignore"):  # overflow is reported below
+                mean = y2.mean(axis=0, dtype=np.float64)
+                scale = y2.std(axis=0, dtype=np.float64)
+            _check_scale(mean, scale, "y")
             scale[~(scale > np.finfo(np.float32).eps * np.maximum(1, abs(mean)))] = 1.0
         else:
             mean, scale = np.zeros(y2.shape[1]), np.ones(y2.shape[1])
         self.y_mean_, self.y_scale_ = mean, scale
 
     def _scale_X(self, X3):
-        Xs = np.asarray(X3, dtype=np.float32).copy()
-        Xs -= self.x_mean_.astype(np.float32)
-        Xs /= self.x_scale_.astype(np.float32)
+        with np.errstate(over="ignore"):  # overflow is reported just below
+            Xs = np.asarray(X3, dtype=np.float32).copy()
+            Xs -= self.x_mean_.astype(np.float32)
+            Xs /= self.x_scale_.astype(np.float32)
+        _check_float32(Xs, "X")
         return torch.from_numpy(Xs)
 
     def _scale_y(self, y2):
-        return torch.from_numpy(
-            ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32)
-        )
+        with np.errstate(over="ignore"):  # overflow is reported just below
+            ys = ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32)
+        _check_float32(ys, "y")
+        return torch.from_numpy(ys)
 
     def _unscale_y(self, y2):
         return np.asarray(y2, dtype=np.float64) * self.y_scale_ + self.y_mean_
@@ -404,10 +499,21 @@ class _BaseLSTM(BaseEstimator):
     def _rng_devices(self):
         device = torch.device(self.device)
         if device.type == "cuda" and torch.cuda.is_available():
-            return [device.index if device.index is not None else 0]
+            index = device.index
+            return [torch.cuda.current_device() if index is None else index]
         return []
 
+    def _check_device(self):
+        try:
+            torch.empty(0, device=self.device)
+        except (RuntimeError, AssertionError) as exc:
+            raise ValueError(
+                f"device={self.device!r} cannot be used on this machine ({exc}). "
+                "Use device='cpu', or device='cuda' where torch.cuda.is_available()."
+            ) from exc
+
     def _build_net(self, n_features, output_size, return_sequences=False):
+        self._check_device()
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = _OPTIMIZERS[optimizer]
@@ -464,6 +570,13 @@ class _BaseLSTM(BaseEstimator):
         All randomness (weight init, dropout, shuffling) is drawn inside a
         forked torch RNG seeded from ``random_state``: refits are bit-identical
         and the caller's global torch RNG state is left as it was.
+
+        If training diverges, a new fit leaves the estimator unfitted and a
+        continued one (``warm_start``, ``partial_fit``) restores the network,
+        optimizer and history from before the call, so no earlier training is
+        lost. A ``KeyboardInterrupt`` ends training early but keeps the
+        network: skorch swallows it and still runs ``on_train_end``, where
+        early stopping restores the best weights.
         """
         if self.early_stopping and len(dataset) < 2:
             raise ValueError(
@@ -475,21 +588,56 @@ class _BaseLSTM(BaseEstimator):
         if not initialize:
             # Continued training: vary the shuffling between calls.
             seed = (seed + len(self.net_.history)) % np.iinfo(np.int32).max
+            before = self._training_state()
+        devices = self._rng_devices()
         try:
-            with torch.random.fork_rng(devices=self._rng_devices()):
-                torch.manual_seed(seed)
+            with torch.random.fork_rng(devices=devices):
+                _seed_torch(seed, devices)
                 if initialize:
                     self.net_.initialize()
-                # skorch ends training quietly on KeyboardInterrupt and still
-                # runs on_train_end, where early stopping restores the best
-                # weights: an interrupted fit leaves a usable model.
                 self.net_.partial_fit(dataset, epochs=epochs)
-        except TrainingDivergedError:
+            _check_finite_weights(self.net_)
+        except TrainingDivergedError as exc:
             if initialize:
-                # Leave no half-trained NaN model behind.
-                del self.net_
+                self._forget_fit()
+                note = f"{type(self).__name__} is left unfitted."
+            else:
+                self._restore_training_state(before)
+                note = "The network was restored to its state before this call."
+            exc.args = (f"{exc.args[0]} {note}",)
             raise
+        self._drop_unfinished_epoch()
         self.n_epochs_ = len(self.net_.history)
+
+    def _training_state(self):
+        net = self.net_
+        return (
+            copy.deepcopy(net.module_.state_dict()),
+            copy.deepcopy(net.optimizer_.state_dict()),
+            len(net.history),
+        )
+
+    def _restore_training_state(self, state):
+        module_state, optimizer_state, n_epochs = state
+        self.net_.module_.load_state_dict(module_state)
+        self.net_.optimizer_.load_state_dict(optimizer_state)
+        del self.net_.history[n_epochs:]
+
+    def _forget_fit(self):
+        """Remove every fitted attribute: a failed fit leaves no stale model."""
+        for name in [k for k in vars(self) if k.endswith("_") and k[0] != "_"]:
+            delattr(self, name)
+
+    def _drop_unfinished_epoch(self):
+        """Drop the history row of an epoch cut short by a KeyboardInterrupt.
+
+        skorch records an epoch's losses at its end; a row without them
+        belongs to an interrupted epoch. Dropping it keeps ``n_epochs_``,
+        ``len(net_.history)`` and the recorded losses consistent.
+        """
+        history = self.net_.history
+        if history and "train_loss" not in history[-1]:
+            del history[-1]
 
     def __getstate__(self):
         state = super().__getstate__()

@@ -8,21 +8,18 @@ import pandas as pd
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    check_array,
-    check_consistent_length,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import (
     _BaseLSTM,
-    _check_rectangular,
+    _check_n_samples,
     _LazyWindowDataset,
     _RunningStats,
     _WindowDataset,
     _WindowSource,
 )
+from ._validation import explain_input_errors
+from ._window import _check_positive_int
 
 
 class LSTMForecaster(RegressorMixin, _BaseLSTM):
@@ -113,7 +110,10 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
     warm_start : bool, default=False
         If True and fitted, :meth:`fit` continues training the current network.
     device : str or torch.device, default="cpu"
-        Device to train and predict on, e.g. ``"cuda"``.
+        Device to train and predict on, e.g. ``"cuda"``. :meth:`fit` raises a
+        ``ValueError`` for a device this machine cannot use. A model pickled
+        on a GPU loads on a machine without CUDA onto the CPU, with a skorch
+        ``DeviceWarning``.
     verbose : int, default=0
         Print skorch's per-epoch log when positive.
     random_state : int, RandomState instance or None, default=None
@@ -138,7 +138,9 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
     y_mean_, y_scale_ : ndarray
         Scaling of the targets.
     n_epochs_ : int
-        Number of epochs trained.
+        Number of complete epochs trained, in total. An epoch cut short by a
+        ``KeyboardInterrupt`` is not counted and not kept in
+        ``net_.history``.
 
     See Also
     --------
@@ -160,6 +162,20 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
     Windows cut from one long series by :func:`~sklstm.make_windows` are a
     strided view of it; :meth:`fit` recognises such views and gathers each
     batch from the series, so the windows are never copied.
+
+    Time steps whose features are all NaN are skipped, as in
+    :class:`LSTMRegressor`; with ``difference``, a step next to a missing one
+    is missing too, and the last ``difference`` target values of each window
+    must be observed.
+
+    Training stops with a :class:`~sklstm.exceptions.TrainingDivergedError`
+    as soon as a loss or the weights become NaN or infinite; a new fit then
+    leaves the estimator unfitted, a continued one (``warm_start``,
+    :meth:`partial_fit`) keeps the network from before the call. A
+    ``KeyboardInterrupt`` (Ctrl-C) ends :meth:`fit` early but keeps the
+    network trained so far, with early stopping the weights of the best epoch.
+    Pickles record the sklstm version; unpickling one from another version
+    warns with :class:`~sklstm.exceptions.VersionMismatchWarning`.
 
     Examples
     --------
@@ -247,15 +263,7 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
     # ------------------------------------------------------------ validation
     def _windows(self, X, reset):
         """Validated 3-D windows, cut to the last ``look_back_`` steps."""
-        X = validate_data(
-            self,
-            _check_rectangular(X),
-            reset=reset,
-            allow_nd=True,
-            dtype="numeric",
-            ensure_all_finite="allow-nan",
-        )
-        X3 = self._to_3d(X, reset=reset)
+        X3 = self._validate_X(X, reset=reset)
         if reset:
             window_length, n_channels = X3.shape[1:]
             if self.look_back is not None and self.look_back > window_length:
@@ -267,7 +275,8 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
             if self.target_index >= n_channels:
                 raise ValueError(
                     f"target_index={self.target_index} is out of range for windows "
-                    f"with {n_channels} channel(s)."
+                    f"with {n_channels} channel(s); use an index in [0, "
+                    f"{n_channels - 1}]."
                 )
             if self.strategy == "recursive" and n_channels > 1 and self.horizon > 1:
                 raise ValueError(
@@ -312,13 +321,11 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, epochs, continuing):
         first = not continuing
-        X3 = self._windows(X, reset=first)
         if y is None:
-            raise ValueError(
-                "LSTMForecaster requires y to be passed, but the target y is None."
-            )
-        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
-        check_consistent_length(X3, y)
+            self._validate_y(y)  # raises the "requires y" error
+        X3 = self._windows(X, reset=first)
+        y = self._validate_y(y)
+        _check_n_samples(X3, y)
         y2 = self._targets(y, len(X3))
         if self.strategy == "recursive":
             y2 = y2[:, :1]
@@ -354,7 +361,7 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         return self._scale_X(Xt), self._scale_y(yt)
 
     # --------------------------------------------------- target transforms
-    def _transform_windows(self, X3):
+    def _transform_windows(self, X3, name="X"):
         """Difference and normalise the target channel of each window.
 
         Returns the transformed windows and the per-window ``(mean, std)``
@@ -364,9 +371,21 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         X = np.array(X3, dtype=np.float64)
         if self.difference:
             d = self.difference
+            self._check_bases(X, name)
             diffed = X[:, d:, tgt] - X[:, :-d, tgt]
             X = X[:, d:, :]
             X[:, :, tgt] = diffed
+            # A change into or out of a missing value is unknown: that step is
+            # missing as a whole, and the network skips it like any gap.
+            X[np.isnan(diffed)] = np.nan
+            empty = np.flatnonzero(np.isnan(diffed).all(axis=1))
+            if empty.size:
+                raise ValueError(
+                    f"{name} has {empty.size} window(s) without two observed "
+                    f"values {d} steps apart (first: {empty[:5].tolist()}), so "
+                    f"difference={d} leaves no step to read. Drop those windows "
+                    "or use difference=None."
+                )
         n = len(X)
         mean, std = np.zeros((n, 1)), np.ones((n, 1))
         if self.normalize == "window":
@@ -379,6 +398,19 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
             std[~(std > 1e-8 * np.maximum(1.0, np.abs(mean)))] = 1.0
             X[:, :, tgt] = (X[:, :, tgt] - mean) / std
         return X, (mean, std)
+
+    def _check_bases(self, X3, name):
+        """The last ``difference`` target values anchor the integrated forecast."""
+        d = self.difference
+        missing = np.flatnonzero(np.isnan(X3[:, -d:, self.target_index]).any(axis=1))
+        if missing.size:
+            raise ValueError(
+                f"{name} has {missing.size} window(s) with a missing value among "
+                f"their last {d} target values (first: {missing[:5].tolist()}). "
+                f"difference={d} adds the forecast changes to those values, so "
+                "they must be observed: drop those windows, or use "
+                "difference=None."
+            )
 
     def _bases(self, X3, known):
         """Values each differenced target is relative to.
@@ -433,6 +465,11 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         -------
         self : LSTMForecaster
             The fitted forecaster.
+
+        Raises
+        ------
+        sklstm.exceptions.TrainingDivergedError
+            If a loss or the weights become NaN or infinite during training.
         """
         continuing = self.warm_start and hasattr(self, "net_")
         return self._fit(X, y, self.max_epochs, continuing)
@@ -452,26 +489,31 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         -------
         self : LSTMForecaster
             The updated forecaster.
+
+        Raises
+        ------
+        sklstm.exceptions.TrainingDivergedError
+            If a loss or the weights become NaN or infinite during training.
         """
         return self._fit(X, y, 1, hasattr(self, "net_"))
 
     # ------------------------------------------------------------ prediction
-    def _predict_windows(self, X3, steps):
+    def _predict_windows(self, X3, steps, name="X"):
         """Forecast ``steps`` values for 3-D windows, a block of windows at a time."""
         source = _WindowSource(X3)
         return np.concatenate(
             [
-                self._predict_block(source.take(block), steps)
+                self._predict_block(source.take(block), steps, name)
                 for block in source.slices()
             ]
         )
 
-    def _predict_block(self, X3, steps):
+    def _predict_block(self, X3, steps, name="X"):
         blocks = []
         produced = 0
         while produced < steps:
             # One step (recursive) or one horizon (direct) per network pass.
-            Xt, context = self._transform_windows(X3)
+            Xt, context = self._transform_windows(X3, name)
             scaled = self._unscale_y(self._predict_scaled(self._scale_X(Xt)))
             block = self._inverse_targets(scaled, X3, context)
             blocks.append(block)
@@ -533,21 +575,16 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
             or a ``PeriodIndex``, a Series indexed by the continued dates.
         """
         check_is_fitted(self, "net_")
-        steps = self.horizon if steps is None else steps
-        if not isinstance(steps, Integral) or isinstance(steps, bool) or steps < 1:
-            raise ValueError(f"steps must be a positive int, got {steps!r}.")
-        try:
-            values = np.asarray(_check_rectangular(history, "history"), np.float64)
-        except (TypeError, ValueError) as exc:
-            if "ragged" in str(exc):
-                raise
-            raise TypeError(
-                "history must hold real numbers (a numeric array, list, Series or "
-                f"DataFrame); it could not be converted to float: {exc}"
-            ) from exc
-        if np.isinf(values).any():
-            raise ValueError(
-                "history contains infinity; replace or drop infinite values first."
+        steps = self.horizon if steps is None else _check_positive_int(steps, "steps")
+        with explain_input_errors(self, "history"):
+            values = check_array(
+                history,
+                ensure_2d=False,
+                allow_nd=True,
+                dtype="numeric",
+                ensure_all_finite="allow-nan",
+                ensure_min_samples=0,
+                input_name="history",
             )
         if values.ndim == 1:
             values = values[:, None]
@@ -561,13 +598,14 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         if len(values) < self.look_back_:
             raise ValueError(
                 f"history has {len(values)} time steps but the forecaster reads "
-                f"look_back_={self.look_back_}; pass a longer history."
+                f"look_back_={self.look_back_}; pass a longer history, or "
+                "left-pad it with NaN (missing history, which the network skips)."
             )
         window = values[None, len(values) - self.look_back_ :, :]
-        self._check_missing(window)
+        self._check_missing(window, "history")
         if steps > self.horizon and n_channels > 1:
             self._feed_back(window, np.zeros((1, 1)))  # raises the covariate error
-        pred = self._predict_windows(window, steps)[0]
+        pred = self._predict_windows(window, steps, "history")[0]
         index = _future_index(getattr(history, "index", None), steps)
         if index is None:
             return pred

@@ -3,14 +3,9 @@
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
-from sklearn.utils.validation import (
-    check_array,
-    check_consistent_length,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import _BaseLSTM, _check_rectangular, _WindowDataset
+from ._base import _BaseLSTM, _check_n_samples, _WindowDataset
 
 
 class LSTMRegressor(RegressorMixin, _BaseLSTM):
@@ -82,7 +77,10 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         current network (and keeps the scaling of the first fit) instead of
         starting anew.
     device : str or torch.device, default="cpu"
-        Device to train and predict on, e.g. ``"cuda"``.
+        Device to train and predict on, e.g. ``"cuda"``. :meth:`fit` raises a
+        ``ValueError`` for a device this machine cannot use. A model pickled
+        on a GPU loads on a machine without CUDA onto the CPU, with a skorch
+        ``DeviceWarning``.
     verbose : int, default=0
         Print skorch's per-epoch log when positive.
     random_state : int, RandomState instance or None, default=None
@@ -108,7 +106,9 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
     y_mean_, y_scale_ : ndarray of shape (n_targets,)
         Per-target scaling of ``y`` (zeros and ones with ``scale_y=False``).
     n_epochs_ : int
-        Number of epochs the network has been trained for in total.
+        Number of complete epochs trained, in total. An epoch cut short by a
+        ``KeyboardInterrupt`` is not counted and not kept in
+        ``net_.history``.
 
     See Also
     --------
@@ -123,6 +123,18 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
     sequence did not contain it. A time step with only some features NaN, a
     sample with no observed step, NaN with ``return_sequences=True`` and NaN
     in ``y`` raise a ``ValueError``; infinite values are always rejected.
+    Sequences passed to :meth:`predict` must have the length seen in
+    :meth:`fit`; left-padding a shorter one with all-NaN time steps makes it
+    that long, and the network reads it as the shorter sequence.
+
+    Training stops with a :class:`~sklstm.exceptions.TrainingDivergedError`
+    as soon as a loss or the weights become NaN or infinite; a new fit then
+    leaves the estimator unfitted, a continued one (``warm_start``,
+    :meth:`partial_fit`) keeps the network from before the call. A
+    ``KeyboardInterrupt`` (Ctrl-C) ends :meth:`fit` early but keeps the
+    network trained so far, with early stopping the weights of the best epoch.
+    Pickles record the sklstm version; unpickling one from another version
+    warns with :class:`~sklstm.exceptions.VersionMismatchWarning`.
 
     Examples
     --------
@@ -194,37 +206,10 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
     def _validate_fit_data(self, X, y, reset):
         """Validate ``X``/``y``; return 3-D X and 2-D y (targets as columns)."""
         if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
-        X = _check_rectangular(X)
-        if self.return_sequences:
-            X = validate_data(
-                self,
-                X,
-                reset=reset,
-                allow_nd=True,
-                dtype="numeric",
-                ensure_all_finite="allow-nan",
-            )
-            y = check_array(
-                y, ensure_2d=False, allow_nd=True, dtype="numeric", input_name="y"
-            )
-            check_consistent_length(X, y)
-        else:
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                reset=reset,
-                allow_nd=True,
-                dtype="numeric",
-                ensure_all_finite="allow-nan",
-                multi_output=True,
-                y_numeric=True,
-            )
-        X3 = self._to_3d(X, reset=reset)
+            self._validate_y(y)  # raises the "requires y" error
+        X3 = self._validate_X(X, reset=reset)
+        y = self._validate_y(y, allow_nd=self.return_sequences)
+        _check_n_samples(X3, y)
         self._check_missing(X3)
         y = np.asarray(y, dtype=np.float64)
         if self.return_sequences:
@@ -245,7 +230,9 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         elif y_shape[-1:] != self.y_shape_[-1:] or len(y_shape) != len(self.y_shape_):
             raise ValueError(
                 f"y has shape {y.shape[1:]} per sample, but {type(self).__name__} "
-                f"was fitted on targets of shape {self.y_shape_}."
+                f"was fitted on targets of shape {self.y_shape_}. Continued "
+                "training (warm_start, partial_fit) needs the targets seen in the "
+                "first fit; refit with warm_start=False to change them."
             )
         return X3, y2
 
@@ -294,6 +281,11 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         -------
         self : LSTMRegressor
             The fitted estimator.
+
+        Raises
+        ------
+        sklstm.exceptions.TrainingDivergedError
+            If a loss or the weights become NaN or infinite during training.
         """
         continuing = self.warm_start and hasattr(self, "net_")
         return self._fit(X, y, epochs=self.max_epochs, continuing=continuing)
@@ -318,6 +310,11 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         -------
         self : LSTMRegressor
             The updated estimator.
+
+        Raises
+        ------
+        sklstm.exceptions.TrainingDivergedError
+            If a loss or the weights become NaN or infinite during training.
         """
         return self._fit(X, y, epochs=1, continuing=hasattr(self, "net_"))
 
@@ -328,7 +325,8 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         ----------
         X : array-like of shape (n_samples, seq_len, n_features) or \
                 (n_samples, seq_len * n_features)
-            Sequences of the shape seen in :meth:`fit`.
+            Sequences of the shape seen in :meth:`fit`. Left-pad shorter
+            sequences with all-NaN time steps, which are skipped.
 
         Returns
         -------
@@ -337,15 +335,7 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
             ``(n_samples,)`` or ``(n_samples, n_targets)``.
         """
         check_is_fitted(self, "net_")
-        X = validate_data(
-            self,
-            _check_rectangular(X),
-            reset=False,
-            allow_nd=True,
-            dtype="numeric",
-            ensure_all_finite="allow-nan",
-        )
-        X3 = self._to_3d(X, reset=False)
+        X3 = self._validate_X(X, reset=False)
         self._check_missing(X3)
         out = self._predict_scaled(self._scale_X(X3))
         y = self._unscale_y(out.reshape(-1, len(self.y_mean_)))

@@ -23,6 +23,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._validation import explain_input_errors
+
 __all__ = ["SlidingWindowTransformer", "make_windows"]
 
 
@@ -389,7 +391,8 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
                 "The 'look_back' parameter of SlidingWindowTransformer must be an "
                 f"int in the range [1, inf), got {self.look_back!r} (a bool)."
             )
-        validate_data(self, X, ensure_all_finite="allow-nan")
+        with explain_input_errors(self, "X"):
+            validate_data(self, X, ensure_all_finite="allow-nan")
         return self
 
     def transform(self, X):
@@ -409,13 +412,14 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
             ``fill_value``.
         """
         check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            reset=False,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-        )
+        with explain_input_errors(self, "X"):
+            X = validate_data(
+                self,
+                X,
+                reset=False,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite="allow-nan",
+            )
         n_timesteps, n_features = X.shape
         look_back = self.look_back
         padded = np.empty((n_timesteps + look_back - 1, n_features), dtype=np.float64)

@@ -4,11 +4,16 @@ __all__ = ["TrainingDivergedError", "VersionMismatchWarning"]
 
 
 class TrainingDivergedError(FloatingPointError):
-    """Raised when the training loss becomes NaN or infinite.
+    """Raised when a training or validation loss, or the weights, become NaN or inf.
 
     Training stops at the first such batch instead of returning a model that
-    predicts NaN. Lowering ``lr`` is the usual fix. Subclasses
-    :class:`FloatingPointError`.
+    predicts NaN. A new fit leaves the estimator unfitted; a continued one
+    (``warm_start=True`` or ``partial_fit``) restores the network, optimizer
+    and history from before the call. Lowering ``lr`` is the usual fix; the
+    message names the epoch and suggests a value.
+
+    It subclasses :class:`FloatingPointError` (an :class:`ArithmeticError`),
+    not :class:`ValueError`: the input was valid, the numerics failed.
     """
 
 

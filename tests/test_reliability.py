@@ -30,12 +30,58 @@ def _data(n=80, seed=0):
 def test_divergence_stops_at_once_and_leaves_no_model():
     X, y = _data()
     reg = LSTMRegressor(optimizer="sgd", scale_y=False, **{**FAST, "lr": 1e12})
-    with pytest.raises(TrainingDivergedError, match=r"Lower the learning rate \(lr="):
+    with pytest.raises(TrainingDivergedError) as info:
         reg.fit(X, y * 1e6)
-    assert not hasattr(reg, "net_")
+    message = str(info.value)
+    assert "Training diverged: the training loss became" in message
+    assert "in epoch 1, so training was stopped" in message
+    assert "Lower the learning rate (lr=1000000000000.0; try lr=1e+11)" in message
+    assert "LSTMRegressor is left unfitted" in message
+    assert isinstance(info.value, FloatingPointError)
+    # No fitted attribute survives: nothing half-trained can be used by mistake.
+    assert [name for name in vars(reg) if name.endswith("_")] == []
     with pytest.raises(NotFittedError):
         reg.predict(X)
-    assert issubclass(TrainingDivergedError, FloatingPointError)
+
+
+def test_divergence_in_the_last_update_is_caught():
+    # One batch, one epoch: the only loss is computed before the single
+    # update, which makes the weights infinite.
+    X, y = _data()
+    reg = LSTMRegressor(
+        optimizer="sgd",
+        scale_y=False,
+        **{**FAST, "lr": 1e38, "max_epochs": 1, "batch_size": len(X)},
+    )
+    with pytest.raises(TrainingDivergedError, match="weights .* became non-finite"):
+        reg.fit(X, y * 1e6)
+    assert not hasattr(reg, "net_")
+
+
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+def test_divergence_in_continued_training_keeps_the_earlier_model(how):
+    X, y = _data()
+    reg = LSTMRegressor(warm_start=how == "warm_start", **FAST).fit(X, y)
+    expected = reg.predict(X)
+    history = [dict(row) for row in reg.net_.history]
+    # Targets far beyond the scaling fitted on the first call: the loss
+    # overflows float32 in the first batch.
+    with pytest.raises(TrainingDivergedError, match="restored to its state before"):
+        getattr(reg, "fit" if how == "warm_start" else how)(X, y * 1e25)
+    np.testing.assert_array_equal(reg.predict(X), expected)
+    assert reg.n_epochs_ == 5 and [dict(row) for row in reg.net_.history] == history
+    # The optimizer state was restored too: training goes on normally.
+    reg.partial_fit(X, y)
+    assert reg.n_epochs_ == 6 and np.isfinite(reg.predict(X)).all()
+
+
+def test_forecaster_divergence_raises_the_same_error():
+    X, y = make_windows(np.sin(np.arange(120) / 4.0) * 1e6, look_back=8, horizon=2)
+    fc = LSTMForecaster(
+        horizon=2, normalize=None, scale_y=False, optimizer="sgd", **FAST
+    )
+    with pytest.raises(TrainingDivergedError, match="LSTMForecaster is left unfitted"):
+        fc.set_params(lr=1e12).fit(X, y)
 
 
 class _InterruptAt(Callback):
@@ -55,6 +101,43 @@ def test_keyboard_interrupt_leaves_a_usable_estimator():
     reg.fit(X, y)  # skorch ends training quietly
     assert reg.n_epochs_ == 3
     assert np.isfinite(reg.predict(X)).all()
+
+
+class _InterruptInBatch(Callback):
+    """Interrupt in the middle of an epoch, as a Ctrl-C usually does."""
+
+    def __init__(self, epoch, batch):
+        self.epoch = epoch
+        self.batch = batch
+        self.fired = False
+
+    def on_batch_end(self, net, training=None, **kwargs):
+        batches = net.history[-1]["batches"]
+        at = len(net.history) == self.epoch and len(batches) == self.batch
+        if training and at and not self.fired:
+            self.fired = True
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMForecaster])
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_interrupt_mid_epoch_keeps_a_consistent_model(Estimator, early_stopping):
+    X, y = _data()
+    est = Estimator(
+        early_stopping=early_stopping,
+        callbacks=[("stop", _InterruptInBatch(epoch=4, batch=2))],
+        **{**FAST, "max_epochs": 50},
+    ).fit(X, y)
+    history = est.net_.history
+    # The cut-short 4th epoch is dropped: every epoch on record is complete.
+    assert est.n_epochs_ == len(history) == 3
+    assert len(history[:, "train_loss"]) == 3
+    if early_stopping:
+        assert len(history[:, "valid_loss"]) == 3
+    assert np.isfinite(est.predict(X)).all()
+    # Training can go on from there.
+    est.partial_fit(X, y)
+    assert est.n_epochs_ == 4 and history[-1, "epoch"] == 4
 
 
 class _RaiseLrAt(Callback):
@@ -105,19 +188,52 @@ def test_pickle_and_joblib_round_trip_identical_predictions(Estimator, tmp_path)
         fitted_clone.predict(X)
 
 
+def _tag_every_storage_as_cuda(monkeypatch):
+    """Make torch.save write CPU tensors as if they lived on ``cuda:0``.
+
+    torch records each storage's device at save time and restores it there at
+    load time. A tagger with the highest priority writes "cuda:0", so the
+    bytes are those of a model saved on a GPU.
+    """
+    registry = [(-1000, lambda storage: "cuda:0", lambda storage, location: None)]
+    registry += list(torch.serialization._package_registry)
+    monkeypatch.setattr(torch.serialization, "_package_registry", registry)
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="exercises the no-CUDA path")
-def test_model_saved_with_cuda_device_loads_on_cpu():
-    # No GPU here: fit on CPU, then mark the net as a CUDA one, as a pickle
-    # made on a GPU machine would be. skorch maps it to the CPU on load.
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMForecaster])
+def test_model_saved_on_cuda_loads_and_predicts_on_cpu(Estimator, monkeypatch):
     X, y = _data()
-    reg = LSTMRegressor(**FAST).fit(X, y)
-    expected = reg.predict(X)
-    reg.net_.device = "cuda"
-    blob = pickle.dumps(reg)
-    with pytest.warns(DeviceWarning, match="cuda"):
+    est = Estimator(**FAST).fit(X, y)
+    expected = est.predict(X)
+    # What a GPU machine pickles: device="cuda" in the estimator and its net,
+    # and tensors tagged with their CUDA device.
+    est.device = est.net_.device = "cuda"
+    with monkeypatch.context() as patch:
+        _tag_every_storage_as_cuda(patch)
+        blob = pickle.dumps(est)
+        tensor = io.BytesIO()
+        torch.save(torch.ones(3), tensor)
+    # The tagging is real: without a device map torch refuses such bytes here.
+    with pytest.raises(RuntimeError, match="CUDA device"):
+        torch.load(io.BytesIO(tensor.getvalue()))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         restored = pickle.loads(blob)
+    assert any(
+        issubclass(w.category, DeviceWarning)
+        and "no CUDA devices are available" in str(w.message)
+        for w in caught
+    )
     assert str(restored.net_.device) == "cpu"
+    assert {p.device.type for p in restored.net_.module_.parameters()} == {"cpu"}
     np.testing.assert_array_equal(restored.predict(X), expected)
+    # Training continues on the CPU (the optimizer state was mapped as well);
+    # a fresh fit with device="cuda" says clearly why it cannot run here.
+    restored.partial_fit(X, y)
+    assert np.isfinite(restored.predict(X)).all()
+    with pytest.raises(ValueError, match="device='cuda' cannot be used"):
+        clone(restored).fit(X, y)
 
 
 def test_unpickling_another_version_is_detected():
@@ -129,6 +245,10 @@ def test_unpickling_another_version_is_detected():
     restored = LSTMRegressor.__new__(LSTMRegressor)
     with pytest.warns(VersionMismatchWarning, match="saved with sklstm 0.0.1"):
         restored.__setstate__(state)
+    # A pickle from before the version was recorded is detected as well.
+    state.pop("_sklstm_version", None)  # (__setstate__ consumed it already)
+    with pytest.warns(VersionMismatchWarning, match="saved with sklstm unknown"):
+        LSTMRegressor.__new__(LSTMRegressor).__setstate__(state)
     # Unpickling the same version is silent.
     with warnings.catch_warnings():
         warnings.simplefilter("error", VersionMismatchWarning)
@@ -150,23 +270,30 @@ sys.stdout.buffer.write(model.predict(X).tobytes())
 
 
 def test_same_random_state_is_bit_identical_across_processes():
-    outputs = [
-        subprocess.run(
+    # Both processes run side by side: most of their time is importing torch.
+    procs = [
+        subprocess.Popen(
             [sys.executable, "-c", _FIT_IN_SUBPROCESS],
-            capture_output=True,
-            check=True,
-        ).stdout
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for _ in range(2)
     ]
+    outputs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+        outputs.append(out)
     assert len(outputs[0]) == 8 * 186 * 3  # float64, 186 windows x 3 steps
     assert outputs[0] == outputs[1]
-    # And equal to the same fit in this process.
+    # And equal to the same fit in this process, twice.
     series = np.sin(np.arange(200) / 5.0)
     X, y = make_windows(series, look_back=12, horizon=3)
-    here = LSTMForecaster(
-        horizon=3, hidden_size=8, max_epochs=3, dropout=0.1, random_state=7
-    ).fit(X, y)
-    assert here.predict(X).tobytes() == outputs[0]
+    for _ in range(2):
+        here = LSTMForecaster(
+            horizon=3, hidden_size=8, max_epochs=3, dropout=0.1, random_state=7
+        ).fit(X, y)
+        assert here.predict(X).tobytes() == outputs[0]
 
 
 def test_random_state_none_gives_different_models():
@@ -176,17 +303,45 @@ def test_random_state_none_gives_different_models():
     assert not np.array_equal(a, b)
 
 
-def test_fit_and_predict_leave_global_torch_state_alone():
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_fit_and_predict_leave_global_state_alone(early_stopping):
     X, y = _data()
     threads = torch.get_num_threads()
     torch.manual_seed(0)
-    rng_before = torch.random.get_rng_state().clone()
-    reg = LSTMRegressor(dropout=0.2, **FAST)
-    reg.fit(X, y)
-    reg.partial_fit(X, y)
-    reg.predict(X)
+    torch_rng = torch.random.get_rng_state().clone()
+    np.random.seed(0)  # noqa: NPY002 (the legacy global RNG is what is checked)
+    numpy_rng = np.random.get_state()[1].copy()  # noqa: NPY002
+    # Without a GPU, torch queues CUDA seeds until CUDA starts; torch.manual_seed
+    # would leave one queued, seeding the user's CUDA generators later on.
+    lazy_cuda_seeds = torch.cuda._lazy_seed_tracker.get_calls()
+    for est in [
+        LSTMRegressor(dropout=0.2, early_stopping=early_stopping, **FAST),
+        LSTMForecaster(dropout=0.2, early_stopping=early_stopping, **FAST),
+    ]:
+        est.fit(X, y)
+        est.partial_fit(X, y)
+        est.predict(X)
     assert torch.get_num_threads() == threads
-    assert torch.equal(torch.random.get_rng_state(), rng_before)
+    assert torch.equal(torch.random.get_rng_state(), torch_rng)
+    assert np.array_equal(np.random.get_state()[1], numpy_rng)  # noqa: NPY002
+    assert torch.cuda._lazy_seed_tracker.get_calls() == lazy_cuda_seeds
+
+
+def test_fit_runs_on_the_callers_thread_count():
+    X, y = _data()
+    threads = torch.get_num_threads()
+    seen = []
+
+    class _Threads(Callback):
+        def on_epoch_begin(self, net, **kwargs):
+            seen.append(torch.get_num_threads())
+
+    torch.set_num_threads(2)
+    try:
+        LSTMRegressor(callbacks=[("threads", _Threads())], **FAST).fit(X, y)
+    finally:
+        torch.set_num_threads(threads)
+    assert seen == [2] * FAST["max_epochs"]
 
 
 def test_saved_state_is_plain_bytes_of_torch_tensors():
