@@ -353,6 +353,36 @@ def test_make_windows_matches_reference(problem):
     assert_array_equal(y, y_ref)
 
 
+@st.composite
+def bad_window_problems(draw):
+    """A series with a non-finite value somewhere, or too short for its windows."""
+    look_back = draw(st.integers(1, 5))
+    horizon = draw(st.integers(1, 4))
+    n_features = draw(st.one_of(st.none(), st.integers(1, 3)))
+    if draw(st.booleans()):
+        n_timesteps = draw(st.integers(1, look_back + horizon - 1))
+        problem = "too short"
+    else:
+        n_timesteps = draw(st.integers(look_back + horizon, 20))
+        problem = "NaN or infinity"
+    shape = (n_timesteps,) if n_features is None else (n_timesteps, n_features)
+    series = draw(hnp.arrays(np.float64, shape, elements=st.floats(-1e6, 1e6)))
+    if problem == "NaN or infinity":
+        position = tuple(draw(st.integers(0, size - 1)) for size in shape)
+        series[position] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+    return series, look_back, horizon, problem
+
+
+@settings(max_examples=75, deadline=None)
+@given(bad_window_problems())
+def test_make_windows_rejects_every_bad_series(problem):
+    # Against the reference, which would silently return windows with NaN or
+    # (for a short series) no windows at all.
+    series, look_back, horizon, expected = problem
+    with pytest.raises(ValueError, match=expected):
+        make_windows(series, look_back, horizon)
+
+
 # ---------------------------------------------------------------------------
 # SlidingWindowTransformer
 # ---------------------------------------------------------------------------
