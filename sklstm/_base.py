@@ -226,10 +226,12 @@ class _TailSplit:
     def __init__(self, fraction):
         self.fraction = fraction
 
+    def n_valid(self, n):
+        return max(1, int(round(n * self.fraction)))
+
     def __call__(self, dataset, y=None, **fit_params):
         n = len(dataset)
-        n_valid = max(1, int(round(n * self.fraction)))
-        n_train = n - n_valid
+        n_train = n - self.n_valid(n)
         return dataset.subset(slice(0, n_train)), dataset.subset(slice(n_train, n))
 
 
@@ -583,6 +585,13 @@ class _BaseLSTM(BaseEstimator):
                 "early_stopping=True needs at least 2 samples to hold out a "
                 f"validation set; got {len(dataset)}. Pass more data or set "
                 "early_stopping=False."
+            )
+        n_valid = _TailSplit(self.validation_fraction).n_valid(len(Xt))
+        if self.early_stopping and n_valid >= len(Xt):
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} holds out all "
+                f"{len(Xt)} samples for early stopping, leaving none to train on. "
+                "Lower validation_fraction or pass more data."
             )
         seed = self._seed()
         if not initialize:

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
+from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -613,6 +614,29 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         if isinstance(history, pd.DataFrame):
             name = history.columns[self.target_index]
         return pd.Series(pred, index=index, name=name)
+
+    def score(self, X, y, sample_weight=None):
+        """Return the coefficient of determination R^2 of the forecasts.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, window_length) or 3-D
+            Past windows.
+        y : array-like of shape (n_windows, horizon) or (n_windows,)
+            The true future values.
+        sample_weight : array-like of shape (n_windows,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R^2 of ``self.predict(X)`` against ``y``, averaged uniformly over
+            the horizon steps.
+        """
+        y_pred = self.predict(X)
+        y = self._validate_y(y)
+        _check_n_samples(y_pred, y)
+        return r2_score(y, y_pred, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

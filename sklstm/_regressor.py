@@ -362,7 +362,8 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
             R^2 of ``self.predict(X)`` against ``y``.
         """
         y_pred = self.predict(X)
-        y = np.asarray(y)
+        y = self._validate_y(y, allow_nd=True)
+        _check_n_samples(y_pred, y)
         return r2_score(
             y.reshape(len(y), -1) if y.ndim > 2 else y,
             y_pred.reshape(len(y_pred), -1) if y_pred.ndim > 2 else y_pred,

@@ -92,6 +92,7 @@ def _continue(method, X, y, X_next, y_next, **params):
 
 REG, REG_P, REG_PF = "LSTMRegressor.fit", "LSTMRegressor.predict", "partial_fit"
 FC, FC_P, FC_F = "LSTMForecaster.fit", "LSTMForecaster.predict", "forecast"
+REG_S, FC_S = "LSTMRegressor.score", "LSTMForecaster.score"
 SWT, SWT_T = "SlidingWindowTransformer.fit", "SlidingWindowTransformer.transform"
 MW = "make_windows"
 NAN_FIX = "NaN is accepted only for whole missing time steps"
@@ -147,6 +148,7 @@ CASES = [
     (REG, "other", "unknown cell", reg_fit(X3, cell="gru"), IPE, "cell", "among.*gates"),
     (REG, "other", "unknown optimizer", reg_fit(X3, optimizer="adamax"), IPE, "optimizer", "among.*adam"),
     (REG, "other", "unusable device", reg_fit(X3, device="gpu"), VE, "device", "cannot be used on this machine.*Use device='cpu'"),
+    (REG, "sizes", "validation_fraction leaving no training samples", reg_fit(X3[:3], Y1[:3], early_stopping=True, validation_fraction=0.9), VE, "validation_fraction", "holds out all 3 samples.*Lower validation_fraction"),
     (REG, "other", "early stopping on one sample", reg_fit(X3[:1], Y1[:1], early_stopping=True), VE, "early_stopping", "needs at least 2 samples.*set early_stopping=False"),
     # -------------------------------------------------- LSTMRegressor.predict
     (REG_P, "shape", "other n_features (3-D)", reg_predict(np.zeros((2, 6, 3))), VE, "X", r"\(6, 3\), but LSTMRegressor was fitted on \(6, 2\). Pass sequences with the features seen in fit"),
@@ -160,6 +162,10 @@ CASES = [
     (REG_P, "ragged", "ragged list", reg_predict([[1.0, 2.0], [1.0]]), VE, "X", RAGGED_FIX),
     (REG_P, "dtype", "strings", reg_predict([["a"] * 12]), VE, "X", NUMBERS_FIX),
     (REG_P, "other", "unfitted", lambda: LSTMRegressor().predict(X3), NotFittedError, "LSTMRegressor", "not fitted yet.*Call 'fit'"),
+    (REG_S, "length", "y shorter than X", lambda: _fitted("reg").score(X3, Y1[:10]), VE, "y", "X has 20, y has 10"),
+    (REG_S, "nan_inf", "NaN in y", lambda: _fitted("reg").score(X3, _with(Y1, 0, np.nan)), VE, "y", "drop the samples whose target is missing"),
+    (FC_S, "length", "y shorter than X", lambda: _fitted("fc").score(X2, Y3[:10]), VE, "y", "X has 20, y has 10"),
+    (FC_S, "dtype", "strings in y", lambda: _fitted("fc").score(X2, [["a"] * 3] * 20), VE, "y", NUMBERS_FIX),
     # ---------------------------------------- continued training, same shapes
     (REG_PF, "shape", "partial_fit with other seq_len", _continue("partial_fit", X2, Y1, X2[:, :5], Y1), VE, "X", "fitted on sequences of 6 time step"),
     (REG_PF, "shape", "warm_start fit with other seq_len", _continue("fit", X2, Y1, X2[:, :5], Y1, warm_start=True), VE, "X", "fitted on sequences of 6 time step"),
@@ -277,6 +283,8 @@ REQUIRED = {
     REG: {"nan_inf", "empty", "ndim", "ragged", "dtype", "length", "n_features", "sizes"},
     REG_P: {"nan_inf", "empty", "ndim", "ragged", "dtype", "shape"},
     REG_PF: {"shape"},
+    REG_S: {"length", "nan_inf"},
+    FC_S: {"length", "dtype"},
     FC: {"nan_inf", "empty", "short", "ndim", "ragged", "dtype", "length", "n_features", "sizes"},
     FC_P: {"nan_inf", "empty", "ndim", "ragged", "dtype", "shape"},
     FC_F: {"nan_inf", "empty", "short", "ndim", "ragged", "dtype", "shape", "sizes"},
