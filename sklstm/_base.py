@@ -413,7 +413,7 @@ class _BaseLSTM(BaseEstimator):
                 y, ensure_2d=False, allow_nd=allow_nd, dtype="numeric", input_name="y"
             )
 
-    def _check_missing(self, X3, name="X"):
+    def _check_missing(self, X3, name="X", offset=0):
         """Accept NaN only as whole missing time steps, which the LSTM skips.
 
         A time step whose channels are all NaN (e.g. the leading padding of
@@ -434,6 +434,7 @@ class _BaseLSTM(BaseEstimator):
         partial = nan.any(axis=2) & ~absent
         if partial.any():
             sample, step = (int(i[0]) for i in np.nonzero(partial))
+            sample += offset
             raise ValueError(
                 f"{name} contains NaN in some but not all features of a time step "
                 f"(first: sample {sample}, step {step}). A time step can only be "
@@ -441,7 +442,7 @@ class _BaseLSTM(BaseEstimator):
                 "SlidingWindowTransformer); impute partial missing values first, "
                 "e.g. with sklearn.impute.SimpleImputer."
             )
-        empty = np.flatnonzero(absent.all(axis=1))
+        empty = np.flatnonzero(absent.all(axis=1)) + offset
         if empty.size:
             raise ValueError(
                 f"{name} contains {empty.size} sample(s) whose time steps are all "
@@ -573,12 +574,13 @@ class _BaseLSTM(BaseEstimator):
         forked torch RNG seeded from ``random_state``: refits are bit-identical
         and the caller's global torch RNG state is left as it was.
 
-        If training diverges, a new fit leaves the estimator unfitted and a
-        continued one (``warm_start``, ``partial_fit``) restores the network,
-        optimizer and history from before the call, so no earlier training is
-        lost. A ``KeyboardInterrupt`` ends training early but keeps the
-        network: skorch swallows it and still runs ``on_train_end``, where
-        early stopping restores the best weights.
+        If training diverges (or fails otherwise), a new fit leaves the
+        estimator unfitted and a continued one (``warm_start``,
+        ``partial_fit``) restores the network, optimizer and history from
+        before the call, so no earlier training is lost. A
+        ``KeyboardInterrupt`` ends training early but keeps the network:
+        skorch swallows it and still runs ``on_train_end``, where early
+        stopping restores the best weights.
         """
         if self.early_stopping and len(dataset) < 2:
             raise ValueError(
@@ -586,11 +588,11 @@ class _BaseLSTM(BaseEstimator):
                 f"validation set; got {len(dataset)}. Pass more data or set "
                 "early_stopping=False."
             )
-        n_valid = _TailSplit(self.validation_fraction).n_valid(len(Xt))
-        if self.early_stopping and n_valid >= len(Xt):
+        n_valid = _TailSplit(self.validation_fraction).n_valid(len(dataset))
+        if self.early_stopping and n_valid >= len(dataset):
             raise ValueError(
                 f"validation_fraction={self.validation_fraction} holds out all "
-                f"{len(Xt)} samples for early stopping, leaving none to train on. "
+                f"{len(dataset)} samples for early stopping, leaving none to train on. "
                 "Lower validation_fraction or pass more data."
             )
         seed = self._seed()
@@ -606,14 +608,18 @@ class _BaseLSTM(BaseEstimator):
                     self.net_.initialize()
                 self.net_.partial_fit(dataset, epochs=epochs)
             _check_finite_weights(self.net_)
-        except TrainingDivergedError as exc:
+        except Exception as exc:
+            # Whatever stops training (divergence, an error in a lazily
+            # prepared batch, running out of memory) leaves no half-trained
+            # model behind and loses none of the training before this call.
             if initialize:
                 self._forget_fit()
                 note = f"{type(self).__name__} is left unfitted."
             else:
                 self._restore_training_state(before)
                 note = "The network was restored to its state before this call."
-            exc.args = (f"{exc.args[0]} {note}",)
+            if isinstance(exc, TrainingDivergedError):
+                exc.args = (f"{exc.args[0]} {note}",)
             raise
         self._drop_unfinished_epoch()
         self.n_epochs_ = len(self.net_.history)

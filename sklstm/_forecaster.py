@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from ._base import (
     _BaseLSTM,
     _check_n_samples,
+    _check_scale,
     _LazyWindowDataset,
     _RunningStats,
     _WindowDataset,
@@ -297,7 +298,7 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         X3 = X3[:, X3.shape[1] - self.look_back_ :, :]
         source = _WindowSource(X3)
         for block in source.slices():
-            self._check_missing(source.take(block))
+            self._check_windows(source.take(block), offset=block.start)
         return X3
 
     def _targets(self, y, n_samples):
@@ -349,12 +350,15 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
     def _fit_scalers(self, source, y2):
         """Global scaling statistics of the transformed windows and targets."""
         x_stats, y_stats = _RunningStats(), _RunningStats()
-        for block in source.slices():
-            Xt, yt = self._transformed(source.take(block), y2[block])
-            x_stats.update(Xt.reshape(-1, Xt.shape[2]))
-            y_stats.update(yt)
+        with np.errstate(over="ignore"):  # overflow is reported below
+            for block in source.slices():
+                Xt, yt = self._transformed(source.take(block), y2[block])
+                x_stats.update(Xt.reshape(-1, Xt.shape[2]))
+                y_stats.update(yt)
         self.x_mean_, self.x_scale_ = x_stats.result(self.scale_X, source.X3.shape[2])
         self.y_mean_, self.y_scale_ = y_stats.result(self.scale_y, y2.shape[1])
+        _check_scale(self.x_mean_, self.x_scale_, "X")
+        _check_scale(self.y_mean_, self.y_scale_, "y")
 
     def _prepare(self, X3, y2):
         """Tensors the network trains on, from raw windows and targets."""
@@ -362,31 +366,23 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         return self._scale_X(Xt), self._scale_y(yt)
 
     # --------------------------------------------------- target transforms
-    def _transform_windows(self, X3, name="X"):
+    def _transform_windows(self, X3):
         """Difference and normalise the target channel of each window.
 
         Returns the transformed windows and the per-window ``(mean, std)``
-        needed to map forecasts back.
+        needed to map forecasts back. The windows have passed
+        :meth:`_check_windows`.
         """
         tgt = self.target_index
         X = np.array(X3, dtype=np.float64)
         if self.difference:
             d = self.difference
-            self._check_bases(X, name)
             diffed = X[:, d:, tgt] - X[:, :-d, tgt]
             X = X[:, d:, :]
             X[:, :, tgt] = diffed
             # A change into or out of a missing value is unknown: that step is
             # missing as a whole, and the network skips it like any gap.
             X[np.isnan(diffed)] = np.nan
-            empty = np.flatnonzero(np.isnan(diffed).all(axis=1))
-            if empty.size:
-                raise ValueError(
-                    f"{name} has {empty.size} window(s) without two observed "
-                    f"values {d} steps apart (first: {empty[:5].tolist()}), so "
-                    f"difference={d} leaves no step to read. Drop those windows "
-                    "or use difference=None."
-                )
         n = len(X)
         mean, std = np.zeros((n, 1)), np.ones((n, 1))
         if self.normalize == "window":
@@ -400,17 +396,39 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
             X[:, :, tgt] = (X[:, :, tgt] - mean) / std
         return X, (mean, std)
 
-    def _check_bases(self, X3, name):
-        """The last ``difference`` target values anchor the integrated forecast."""
+    def _check_windows(self, X3, name="X", offset=0):
+        """Reject missing values the network cannot skip; ``offset`` numbers rows.
+
+        Besides whole missing time steps (see ``_check_missing``), differencing
+        needs the last ``difference`` target values of each window, to which
+        the forecast changes are added, and at least one observed change.
+        """
+        self._check_missing(X3, name, offset)
         d = self.difference
-        missing = np.flatnonzero(np.isnan(X3[:, -d:, self.target_index]).any(axis=1))
+        if not d or not np.isnan(X3).any():
+            return
+        target = X3[:, :, self.target_index]
+
+        def which(rows):
+            if name == "history":
+                return f"the last look_back_={self.look_back_} steps of {name}"
+            return f"{rows.size} window(s) of {name} (first: {rows[:5].tolist()})"
+
+        missing = np.flatnonzero(np.isnan(target[:, -d:]).any(axis=1)) + offset
         if missing.size:
             raise ValueError(
-                f"{name} has {missing.size} window(s) with a missing value among "
-                f"their last {d} target values (first: {missing[:5].tolist()}). "
-                f"difference={d} adds the forecast changes to those values, so "
-                "they must be observed: drop those windows, or use "
-                "difference=None."
+                f"difference={d} adds the forecast changes to the last {d} target "
+                f"values, but {which(missing)} have a missing value there. Those "
+                "values must be observed: drop such windows (end the history at "
+                "an observed value), or use difference=None."
+            )
+        no_change = np.isnan(target[:, d:] - target[:, :-d]).all(axis=1)
+        empty = np.flatnonzero(no_change) + offset
+        if empty.size:
+            raise ValueError(
+                f"difference={d} needs two observed target values {d} steps "
+                f"apart, but {which(empty)} have none, which leaves no step to "
+                "read. Drop such windows, or use difference=None."
             )
 
     def _bases(self, X3, known):
@@ -499,22 +517,22 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         return self._fit(X, y, 1, hasattr(self, "net_"))
 
     # ------------------------------------------------------------ prediction
-    def _predict_windows(self, X3, steps, name="X"):
+    def _predict_windows(self, X3, steps):
         """Forecast ``steps`` values for 3-D windows, a block of windows at a time."""
         source = _WindowSource(X3)
         return np.concatenate(
             [
-                self._predict_block(source.take(block), steps, name)
+                self._predict_block(source.take(block), steps)
                 for block in source.slices()
             ]
         )
 
-    def _predict_block(self, X3, steps, name="X"):
+    def _predict_block(self, X3, steps):
         blocks = []
         produced = 0
         while produced < steps:
             # One step (recursive) or one horizon (direct) per network pass.
-            Xt, context = self._transform_windows(X3, name)
+            Xt, context = self._transform_windows(X3)
             scaled = self._unscale_y(self._predict_scaled(self._scale_X(Xt)))
             block = self._inverse_targets(scaled, X3, context)
             blocks.append(block)
@@ -603,10 +621,10 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
                 "left-pad it with NaN (missing history, which the network skips)."
             )
         window = values[None, len(values) - self.look_back_ :, :]
-        self._check_missing(window, "history")
+        self._check_windows(window, "history")
         if steps > self.horizon and n_channels > 1:
             self._feed_back(window, np.zeros((1, 1)))  # raises the covariate error
-        pred = self._predict_windows(window, steps, "history")[0]
+        pred = self._predict_windows(window, steps)[0]
         index = _future_index(getattr(history, "index", None), steps)
         if index is None:
             return pred

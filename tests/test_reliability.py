@@ -75,6 +75,25 @@ def test_divergence_in_continued_training_keeps_the_earlier_model(how):
     assert reg.n_epochs_ == 6 and np.isfinite(reg.predict(X)).all()
 
 
+class _FailWhenArmed(Callback):
+    armed = False
+
+    def on_batch_end(self, net, training=None, **kwargs):
+        if self.armed and len(net.history[-1]["batches"]) == 2:
+            raise RuntimeError("out of memory (simulated)")
+
+
+def test_any_error_in_continued_training_keeps_the_earlier_model():
+    X, y = _data()
+    reg = LSTMRegressor(callbacks=[("fail", _FailWhenArmed())], **FAST).fit(X, y)
+    expected = reg.predict(X)
+    dict(reg.net_.callbacks_)["fail"].armed = True
+    with pytest.raises(RuntimeError, match="simulated"):
+        reg.partial_fit(X, y)  # fails after two updates
+    np.testing.assert_array_equal(reg.predict(X), expected)
+    assert reg.n_epochs_ == len(reg.net_.history) == 5
+
+
 def test_forecaster_divergence_raises_the_same_error():
     X, y = make_windows(np.sin(np.arange(120) / 4.0) * 1e6, look_back=8, horizon=2)
     fc = LSTMForecaster(
