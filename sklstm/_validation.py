@@ -126,7 +126,7 @@ def explain_input_errors(estimator, name="X"):
     Parameters
     ----------
     estimator : object
-        The estimator (or None for a function) the input was given to.
+        The estimator the input was given to; it words the fix.
     name : str, default="X"
         Name of the argument being validated inside the block.
     """
