@@ -8,9 +8,15 @@ Two tools with two different contracts:
 - :class:`SlidingWindowTransformer` is a scikit-learn transformer that keeps
   the number of rows (a :class:`~sklearn.pipeline.Pipeline` cannot drop rows)
   and fills the leading incomplete windows with ``fill_value`` instead.
+
+Both also accept a panel of several series (a list or dict of series, or a
+long table with an id column); their windows never cross from one series into
+the next.
 """
 
+import contextlib
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -19,6 +25,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils.validation import (
     _check_feature_names_in,
+    check_array,
     check_is_fitted,
     validate_data,
 )
@@ -154,7 +161,141 @@ def _resolve_target(target, n_features, columns):
     return positions
 
 
-def make_windows(series, look_back, horizon=1, *, target=None):
+class _Panel(NamedTuple):
+    """Series of a panel, each time-ordered, with their ids."""
+
+    ids: list
+    series: list
+    kind: str  # "list", "dict" or "long": how the panel was given
+
+
+def _is_series_object(item):
+    return isinstance(item, (np.ndarray, pd.Series, pd.DataFrame)) and item.ndim >= 1
+
+
+def _column_position(column, columns, name):
+    """Position of ``column`` (an int position or a label) among ``columns``."""
+    n_columns = len(columns)
+    if isinstance(column, (bool, np.bool_)):
+        raise TypeError(
+            f"{name} must be a column label or an int position, got {column!r}."
+        )
+    if isinstance(column, Integral):
+        if not -n_columns <= column < n_columns:
+            raise ValueError(
+                f"{name}={column!r} is out of range for a table with {n_columns} "
+                "column(s)."
+            )
+        return int(column) % n_columns
+    try:
+        loc = columns.get_loc(column)
+    except (KeyError, TypeError, pd.errors.InvalidIndexError):
+        raise ValueError(
+            f"{name}={column!r} is not a column of the table; its columns are "
+            f"{list(columns)}."
+        ) from None
+    if not isinstance(loc, Integral):
+        raise ValueError(
+            f"{name}={column!r} names several columns; give its int position."
+        )
+    return int(loc)
+
+
+def _long_table(table, id_column, time_column):
+    """Columns of a long table: (id values, time values or None, value frame)."""
+    if not isinstance(table, pd.DataFrame):
+        arr = np.asarray(table)
+        if arr.ndim != 2:
+            raise ValueError(
+                "With id_column, series must be a long 2-D table (a pandas "
+                f"DataFrame or a 2-D array), got shape {arr.shape}."
+            )
+        table = pd.DataFrame(arr)
+    id_pos = _column_position(id_column, table.columns, "id_column")
+    time_pos = None
+    if time_column is not None:
+        time_pos = _column_position(time_column, table.columns, "time_column")
+        if time_pos == id_pos:
+            raise ValueError("time_column and id_column must be different columns.")
+    value_pos = [i for i in range(table.shape[1]) if i not in (id_pos, time_pos)]
+    if not value_pos:
+        raise ValueError(
+            "The long table has no value columns besides id_column"
+            + (" and time_column." if time_pos is not None else ".")
+        )
+    ids = table.iloc[:, id_pos]
+    times = None if time_pos is None else table.iloc[:, time_pos]
+    return ids, times, table.iloc[:, value_pos]
+
+
+def _split_panel(series, id_column=None, time_column=None):
+    """Split a panel into its series, or return None for a single series.
+
+    A panel is a dict of series, a list or tuple whose items are all NumPy
+    arrays or pandas objects, or a long table with ``id_column``.
+    """
+    if id_column is None:
+        if time_column is not None:
+            raise ValueError(
+                "time_column is only used with id_column, to order the rows of "
+                "each series in a long table; sort a single series yourself."
+            )
+        if isinstance(series, dict):
+            if not series:
+                raise ValueError("series is an empty dict: the panel has no series.")
+            return _Panel(list(series), list(series.values()), "dict")
+        if (
+            isinstance(series, (list, tuple))
+            and series
+            and all(_is_series_object(item) for item in series)
+        ):
+            return _Panel(list(range(len(series))), list(series), "list")
+        return None
+
+    ids, times, values = _long_table(series, id_column, time_column)
+    if len(values) == 0:
+        raise ValueError("series is an empty table: the panel has no series.")
+    codes, uniques = pd.factorize(ids)
+    if (codes < 0).any():
+        raise ValueError(
+            "id_column has missing values; every row needs the id of its series."
+        )
+    if times is None:
+        order = np.argsort(codes, kind="stable")
+    else:
+        if times.isna().any():
+            raise ValueError("time_column has missing values.")
+        # Sort by id, then time, without comparing values of different types.
+        time_codes = pd.factorize(times, sort=True)[0]
+        order = np.lexsort((time_codes, codes))
+        same_series = np.diff(codes[order]) == 0
+        if (same_series & (np.diff(time_codes[order]) == 0)).any():
+            raise ValueError(
+                "time_column repeats a time within a series; each series needs "
+                "one row per time step."
+            )
+    values = values.iloc[order]
+    if times is not None:
+        values.index = pd.Index(times.iloc[order])
+    ends = np.cumsum(np.bincount(codes, minlength=len(uniques)))
+    starts = np.r_[0, ends[:-1]]
+    pieces = [values.iloc[start:end] for start, end in zip(starts, ends)]
+    return _Panel(list(uniques), pieces, "long")
+
+
+@contextlib.contextmanager
+def _naming_series(series_id):
+    """Prefix errors raised about one series of a panel with its id."""
+    try:
+        yield
+    except (TypeError, ValueError) as exc:
+        kind = TypeError if isinstance(exc, TypeError) else ValueError
+        raise kind(f"series {series_id!r} of the panel: {exc}") from exc
+
+
+def make_windows(
+    series, look_back, horizon=1, *, target=None, id_column=None, time_column=None
+):
     """Cut a time-ordered series into aligned ``(X, y)`` training windows.
 
     Window ``i`` pairs the ``look_back`` rows ``series[i : i + look_back]``
@@ -165,10 +306,15 @@ def make_windows(series, look_back, horizon=1, *, target=None):
 
     Parameters
     ----------
-    series : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
+    series : array-like of shape (n_timesteps,) or (n_timesteps, n_features), \
+            or a panel
         Time-ordered observations, oldest first: a NumPy array, a list, a
         pandas Series or a pandas DataFrame. Rows are used in the order given
         (a pandas index is not looked at). Values must be finite.
+
+        A panel of several series is accepted too (see Notes): a list or
+        tuple of NumPy arrays or pandas objects, a dict mapping series ids to
+        series, or a long table with an ``id_column``.
 
     look_back : int
         Number of past time steps in each input window (>= 1).
@@ -182,13 +328,27 @@ def make_windows(series, look_back, horizon=1, *, target=None):
         from the end); any other value is a column label of a pandas
         DataFrame. Must be None for a 1-D ``series``.
 
+    id_column : int, str or None, default=None
+        Read ``series`` as a long table holding many series: a pandas
+        DataFrame (or a 2-D array) with one row per time step of each series
+        and this column (a label, or a position if an int) naming the series.
+        The id column is not a feature. Rows of one series are used in the
+        order given unless ``time_column`` is set; rows of different series
+        may be interleaved.
+
+    time_column : int, str or None, default=None
+        With ``id_column``: a column (datetimes or numbers) by which the rows
+        of each series are sorted before windowing. It is not a feature and
+        must not repeat within a series.
+
     Returns
     -------
     X : ndarray of shape (n_windows, look_back) or \
             (n_windows, look_back, n_features)
         Input windows: 2-D for a 1-D ``series``, 3-D for a 2-D ``series``
         (even with a single column). float32 data stay float32, everything
-        else is float64. ``X`` is a read-only view (see Notes).
+        else is float64. ``X`` is a read-only view (see Notes); for a panel,
+        a new array.
 
     y : ndarray of shape (n_windows,), (n_windows, horizon) or \
             (n_windows, horizon * n_targets)
@@ -218,6 +378,15 @@ def make_windows(series, look_back, horizon=1, *, target=None):
     array, with ``series`` itself (changing ``series`` later changes ``X``).
     Call ``X.copy()`` to get an independent, writable array.
 
+    For a panel, each series is windowed on its own, exactly as a single
+    series, so no window mixes the end of one series with the start of the
+    next; the windows are stacked series by series (in the order of the list
+    or dict, or of first appearance in ``id_column``), each series' windows
+    oldest first. All series need the same columns, and each needs at least
+    ``look_back + horizon`` rows. A list is read as a panel only when its items
+    are NumPy arrays or pandas objects; a list of numbers or of lists stays
+    one series.
+
     Examples
     --------
     >>> import numpy as np
@@ -240,10 +409,56 @@ def make_windows(series, look_back, horizon=1, *, target=None):
     array([[ 5.,  7.],
            [ 7.,  9.],
            [ 9., 11.]])
+
+    A panel of two series: no window spans both.
+
+    >>> X, y = make_windows([np.arange(4.0), np.arange(10.0, 14.0)], look_back=2)
+    >>> X
+    array([[ 0.,  1.],
+           [ 1.,  2.],
+           [10., 11.],
+           [11., 12.]])
+    >>> y
+    array([ 2.,  3., 12., 13.])
+
+    The same panel as a long table with an id column:
+
+    >>> import pandas as pd
+    >>> long = pd.DataFrame(
+    ...     {"shop": ["a"] * 4 + ["b"] * 4, "sales": [0, 1, 2, 3, 10, 11, 12, 13]}
+    ... )
+    >>> X_long, y_long = make_windows(long, look_back=2, id_column="shop")
+    >>> X_long.shape  # 3-D: the value columns form a (one-column) table
+    (4, 2, 1)
+    >>> y_long
+    array([ 2.,  3., 12., 13.])
     """
     look_back = _check_positive_int(look_back, "look_back")
     horizon = _check_positive_int(horizon, "horizon")
+    panel = _split_panel(series, id_column, time_column)
+    if panel is None:
+        return _windows_of_one(series, look_back, horizon, target)
 
+    Xs, ys = [], []
+    for series_id, piece in zip(panel.ids, panel.series):
+        with _naming_series(series_id):
+            X, y = _windows_of_one(piece, look_back, horizon, target)
+        if Xs and X.shape[1:] != Xs[0].shape[1:]:
+            raise ValueError(
+                f"series {series_id!r} of the panel gives windows of shape "
+                f"{X.shape[1:]}, but series {panel.ids[0]!r} gives "
+                f"{Xs[0].shape[1:]}: all series of a panel need the same "
+                "number of columns (and dimensions)."
+            )
+        Xs.append(X)
+        ys.append(y)
+    # Each series' windows are a view of that series; the panel's windows
+    # are gathered into one new array.
+    return np.concatenate(Xs), np.concatenate(ys)
+
+
+def _windows_of_one(series, look_back, horizon, target):
+    """:func:`make_windows` of a single series (checked ``look_back``, ``horizon``)."""
     arr, columns = _as_float_array(series)
     if arr.ndim not in (1, 2):
         raise ValueError(
@@ -306,7 +521,11 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
 
     The input must be time-ordered, oldest row first, and one contiguous
     series: row ``t`` is built from the rows before it, so shuffling or
-    splitting the rows before transforming changes the result.
+    splitting the rows before transforming changes the result. To window a
+    panel of many series stacked in one table, name the column holding the
+    series ids with ``id_column``: each row's window then holds only earlier
+    rows of its own series, and the first ``look_back - 1`` rows of every
+    series are padded.
 
     Parameters
     ----------
@@ -317,6 +536,13 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     fill_value : float, default=np.nan
         Value of the missing leading steps of the first ``look_back - 1``
         rows.
+
+    id_column : int, str or None, default=None
+        Column of ``X`` holding series ids, for a long table of many series
+        (a label of a pandas DataFrame, or a position if an int). The id
+        column is not windowed and not in the output. Rows of each series
+        must be in time order; rows of different series may be interleaved.
+        None reads ``X`` as one series.
 
     Attributes
     ----------
@@ -344,7 +570,8 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     (the leading rows holding ``fill_value``), and row ``t`` of the output is
     the contiguous slice of that buffer starting at row ``t``. The output
     therefore takes about ``1 / look_back`` of the memory its shape suggests,
-    and it is read-only: call ``.copy()`` before writing to it.
+    and it is read-only: call ``.copy()`` before writing to it. With
+    ``id_column`` the output is a new, writable array.
 
     Examples
     --------
@@ -358,16 +585,29 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
            [ 2., 20.,  3., 30.]])
     >>> windows.get_feature_names_out()
     array(['x0_lag1', 'x1_lag1', 'x0_lag0', 'x1_lag0'], dtype=object)
+
+    Two series in one long table; each is windowed on its own:
+
+    >>> import pandas as pd
+    >>> long = pd.DataFrame({"id": ["a", "a", "b", "b", "a"], "v": [1, 2, 7, 8, 3]})
+    >>> SlidingWindowTransformer(look_back=2, id_column="id").fit_transform(long)
+    array([[nan,  1.],
+           [ 1.,  2.],
+           [nan,  7.],
+           [ 7.,  8.],
+           [ 2.,  3.]])
     """
 
     _parameter_constraints: dict = {
         "look_back": [Interval(Integral, 1, None, closed="left")],
         "fill_value": [Real],
+        "id_column": [Integral, str, None],
     }
 
-    def __init__(self, look_back=3, *, fill_value=np.nan):
+    def __init__(self, look_back=3, *, fill_value=np.nan, id_column=None):
         self.look_back = look_back
         self.fill_value = fill_value
+        self.id_column = id_column
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -376,7 +616,8 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_timesteps, n_features)
-            Time-ordered input, oldest row first. May contain NaN.
+            Time-ordered input, oldest row first. May contain NaN (but not
+            in ``id_column``).
 
         y : None
             Ignored.
@@ -392,8 +633,33 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
                 f"int in the range [1, inf), got {self.look_back!r} (a bool)."
             )
         with explain_input_errors(self, "X"):
-            validate_data(self, X, ensure_all_finite="allow-nan")
+            if self.id_column is None:
+                validate_data(self, X, ensure_all_finite="allow-nan")
+            else:
+                # The id column may hold strings: check names and width here,
+                # the numbers in _split_ids.
+                validate_data(self, X, skip_check_array=True)
+                self._split_ids(X)
         return self
+
+    def _split_ids(self, X):
+        """Series codes of the rows and the float value columns of ``X``."""
+        if isinstance(self.id_column, bool):
+            raise InvalidParameterError(
+                "The 'id_column' parameter of SlidingWindowTransformer must be a "
+                f"column label or an int position, got {self.id_column!r}."
+            )
+        ids, _, values = _long_table(X, self.id_column, None)
+        values = check_array(
+            values, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
+        )
+        codes = pd.factorize(ids)[0]
+        if (codes < 0).any():
+            raise ValueError(
+                f"id_column={self.id_column!r} has missing values; every row "
+                "needs the id of its series."
+            )
+        return codes, values
 
     def transform(self, X):
         """Replace each row by the window of ``look_back`` rows ending there.
@@ -409,10 +675,15 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         X_windows : ndarray of shape (n_timesteps, look_back * n_features)
             Read-only float64 view; row ``t`` is ``[x[t - look_back + 1],
             ..., x[t]]`` flattened, leading missing steps set to
-            ``fill_value``.
+            ``fill_value``. With ``id_column``, a new array of shape
+            ``(n_timesteps, look_back * (n_features - 1))`` whose rows hold
+            only earlier rows of their own series.
         """
         check_is_fitted(self)
         with explain_input_errors(self, "X"):
+            if self.id_column is not None:
+                validate_data(self, X, reset=False, skip_check_array=True)
+                return self._panel_windows(*self._split_ids(X))
             X = validate_data(
                 self,
                 X,
@@ -435,6 +706,23 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
             writeable=False,
         )
 
+    def _panel_windows(self, codes, values):
+        n_rows, n_features = values.shape
+        look_back = self.look_back
+        # Rows grouped by series, each series in its given (time) order.
+        order = np.argsort(codes, kind="stable")
+        counts = np.bincount(codes)
+        first_row = np.repeat(np.cumsum(counts) - counts, counts)
+        position = np.arange(n_rows) - first_row  # time step within its series
+        lags = np.arange(look_back - 1, -1, -1)
+        source = np.arange(n_rows)[:, None] - lags  # rows of the sorted table
+        known = position[:, None] >= lags  # False where a window would cross
+        windows = values[order][np.where(known, source, 0)]
+        windows = np.where(known[:, :, None], windows, self.fill_value)
+        out = np.empty((n_rows, look_back * n_features), dtype=np.float64)
+        out[order] = windows.reshape(n_rows, look_back * n_features)
+        return out
+
     def get_feature_names_out(self, input_features=None):
         """Get output feature names: ``f"{name}_lag{k}"``, time-major.
 
@@ -454,6 +742,11 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "n_features_in_")
         input_features = _check_feature_names_in(self, input_features)
+        if self.id_column is not None:
+            position = _column_position(
+                self.id_column, pd.Index(input_features), "id_column"
+            )
+            input_features = np.delete(input_features, position)
         names = [
             f"{name}_lag{lag}"
             for lag in range(self.look_back - 1, -1, -1)

@@ -547,7 +547,7 @@ def test_transformer_clone_and_pickle():
     swt = SlidingWindowTransformer(look_back=4, fill_value=0.5)
     cloned = clone(swt)
     assert cloned is not swt
-    assert cloned.get_params() == {"look_back": 4, "fill_value": 0.5}
+    assert cloned.get_params() == {"look_back": 4, "fill_value": 0.5, "id_column": None}
     assert np.isnan(SlidingWindowTransformer().get_params()["fill_value"])
     assert SlidingWindowTransformer().get_params()["look_back"] == 3
 
