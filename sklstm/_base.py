@@ -8,8 +8,10 @@ they validate and scale the data, then build and train a skorch
 ``__init__``.
 """
 
+import contextlib
 import copy
 import math
+import threading
 import warnings
 from numbers import Integral, Real
 
@@ -335,6 +337,7 @@ class _BaseLSTM(BaseEstimator):
         "callbacks": [list, None],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
@@ -567,6 +570,10 @@ class _BaseLSTM(BaseEstimator):
             verbose=self.verbose,
         )
 
+    def _torch_threads(self):
+        """Context in which this estimator's torch work runs (see ``n_threads``)."""
+        return _torch_threads(getattr(self, "n_threads", None))
+
     def _train(self, dataset, epochs, initialize):
         """Train ``net_`` on scaled tensors for ``epochs`` epochs.
 
@@ -602,7 +609,10 @@ class _BaseLSTM(BaseEstimator):
             before = self._training_state()
         devices = self._rng_devices()
         try:
-            with torch.random.fork_rng(devices=devices):
+            with (
+                self._torch_threads(),
+                torch.random.fork_rng(devices=devices),
+            ):
                 _seed_torch(seed, devices)
                 if initialize:
                     self.net_.initialize()
@@ -684,7 +694,7 @@ class _BaseLSTM(BaseEstimator):
         was_training = module.training
         module.eval()
         try:
-            with torch.inference_mode():
+            with self._torch_threads(), torch.inference_mode():
                 out = [
                     module(Xt[start : start + self.batch_size].to(device)).cpu()
                     for start in range(0, len(Xt), self.batch_size)
@@ -704,3 +714,34 @@ class _BaseLSTM(BaseEstimator):
 
 def _silent(*args, **kwargs):
     pass
+
+
+# torch's intra-op thread count is process-wide. Fits that run concurrently in
+# one process (threading backends) share it: the first to enter records the
+# setting and the last to leave restores it.
+_THREADS_LOCK = threading.Lock()
+_THREADS_STATE = {"active": 0, "saved": None}
+
+
+@contextlib.contextmanager
+def _torch_threads(n_threads):
+    """Run the body with ``torch.set_num_threads(n_threads)``, then restore.
+
+    ``None`` leaves torch's setting alone (the process's own, which joblib's
+    loky backend and Dask workers already limit, see ``docs/scaling.rst``).
+    """
+    if n_threads is None:
+        yield
+        return
+    with _THREADS_LOCK:
+        if _THREADS_STATE["active"] == 0:
+            _THREADS_STATE["saved"] = torch.get_num_threads()
+        _THREADS_STATE["active"] += 1
+        torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        with _THREADS_LOCK:
+            _THREADS_STATE["active"] -= 1
+            if _THREADS_STATE["active"] == 0:
+                torch.set_num_threads(_THREADS_STATE["saved"])

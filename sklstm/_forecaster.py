@@ -21,7 +21,7 @@ from ._base import (
     _WindowSource,
 )
 from ._validation import explain_input_errors
-from ._window import _check_positive_int
+from ._window import _check_positive_int, _naming_series, _split_panel
 
 
 class LSTMForecaster(RegressorMixin, _BaseLSTM):
@@ -116,6 +116,14 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         ``ValueError`` for a device this machine cannot use. A model pickled
         on a GPU loads on a machine without CUDA onto the CPU, with a skorch
         ``DeviceWarning``.
+    n_threads : int, default=None
+        Number of torch threads used by :meth:`fit` and :meth:`predict`: torch's
+        thread count is set to it for the duration of the call and restored
+        afterwards. None leaves torch's setting as it is; in parallel searches
+        the workers of joblib's default ``loky`` backend and of Dask are
+        already limited to ``n_cpus // n_jobs`` and one thread, respectively,
+        so each parallel fit is bounded without it. See the scaling guide
+        (``docs/scaling.rst``).
     verbose : int, default=0
         Print skorch's per-epoch log when positive.
     random_state : int, RandomState instance or None, default=None
@@ -230,6 +238,7 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         callbacks=None,
         warm_start=False,
         device="cpu",
+        n_threads=None,
         verbose=0,
         random_state=None,
     ):
@@ -259,6 +268,7 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.n_threads = n_threads
         self.verbose = verbose
         self.random_state = random_state
 
@@ -572,29 +582,66 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         pred = self._predict_windows(X3, self.horizon)
         return pred[:, 0] if self.horizon == 1 else pred
 
-    def forecast(self, history, steps=None):
+    def forecast(self, history, steps=None, *, id_column=None, time_column=None):
         """Forecast the next ``steps`` values after the end of a series.
+
+        One trained forecaster can continue many series: pass a panel (a list
+        or dict of series, or a long table with ``id_column``) to forecast
+        each of its series, all in one batch.
 
         Parameters
         ----------
-        history : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
+        history : array-like of shape (n_timesteps,) or \
+                (n_timesteps, n_features), or a panel
             The series (with its covariate channels, if the model was fitted on
             windows with several channels), oldest first. numpy arrays, lists,
             pandas Series and DataFrames are accepted; only the last
-            ``look_back_`` rows are read.
+            ``look_back_`` rows are read. A panel is read as in
+            :func:`~sklstm.make_windows`: a list or tuple of arrays or pandas
+            objects, a dict of them, or a long table with ``id_column``.
         steps : int, default=None
             Number of future values; ``horizon`` when None. May exceed
             ``horizon`` for univariate series: the forecast is then rolled
             forward, one horizon block (or one step) at a time.
+        id_column : int, str or None, default=None
+            Column of a long table ``history`` naming the series, as in
+            :func:`~sklstm.make_windows`.
+        time_column : int, str or None, default=None
+            With ``id_column``: the column by which each series is sorted. It
+            becomes the index of each series, so datetimes give forecasts
+            indexed by the continued dates.
 
         Returns
         -------
-        forecast : ndarray of shape (steps,) or pandas.Series
+        forecast : ndarray of shape (steps,) or pandas.Series, or a list or \
+                dict of them
             The forecast. For a pandas input with a regular ``DatetimeIndex``
-            or a ``PeriodIndex``, a Series indexed by the continued dates.
+            or a ``PeriodIndex``, a Series indexed by the continued dates. For
+            a panel, one such forecast per series: a list for a list or
+            tuple, else a dict keyed by series id.
         """
         check_is_fitted(self, "net_")
         steps = self.horizon if steps is None else _check_positive_int(steps, "steps")
+        panel = _split_panel(history, id_column, time_column)
+        if panel is None:
+            pred = self._predict_windows(self._last_window(history, steps), steps)
+            return _as_forecast(history, pred[0], self.target_index)
+        windows = []
+        for series_id, series in zip(panel.ids, panel.series):
+            with _naming_series(series_id):
+                windows.append(self._last_window(series, steps))
+        # One network pass (per horizon block) for all series at once.
+        preds = self._predict_windows(np.concatenate(windows), steps)
+        forecasts = [
+            _as_forecast(series, pred, self.target_index)
+            for series, pred in zip(panel.series, preds)
+        ]
+        if panel.kind == "list":
+            return forecasts
+        return dict(zip(panel.ids, forecasts))
+
+    def _last_window(self, history, steps):
+        """The last ``look_back_`` rows of ``history``, as one 3-D window."""
         with explain_input_errors(self, "history"):
             values = check_array(
                 history,
@@ -624,14 +671,7 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         self._check_windows(window, "history")
         if steps > self.horizon and n_channels > 1:
             self._feed_back(window, np.zeros((1, 1)))  # raises the covariate error
-        pred = self._predict_windows(window, steps)[0]
-        index = _future_index(getattr(history, "index", None), steps)
-        if index is None:
-            return pred
-        name = getattr(history, "name", None)
-        if isinstance(history, pd.DataFrame):
-            name = history.columns[self.target_index]
-        return pd.Series(pred, index=index, name=name)
+        return window
 
     def score(self, X, y, sample_weight=None):
         """Return the coefficient of determination R^2 of the forecasts.
@@ -662,12 +702,27 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         return tags
 
 
+def _as_forecast(history, pred, target_index=0):
+    """``pred`` as a Series indexed by the dates after ``history``, if it has any."""
+    index = _future_index(getattr(history, "index", None), len(pred))
+    if index is None:
+        return pred
+    name = getattr(history, "name", None)
+    if isinstance(history, pd.DataFrame):
+        name = history.columns[target_index]
+    return pd.Series(pred, index=index, name=name)
+
+
 def _future_index(index, steps):
     """Continue a regular DatetimeIndex or a PeriodIndex by ``steps`` periods."""
     if isinstance(index, pd.PeriodIndex):
         return pd.period_range(index[-1] + 1, periods=steps, freq=index.freq)
     if isinstance(index, pd.DatetimeIndex) and len(index) > 2:
-        freq = index.freq or pd.infer_freq(index)
+        with warnings.catch_warnings():
+            # pandas 3 warns that infer_freq will return an offset instead of
+            # a string; to_offset below takes either.
+            warnings.filterwarnings("ignore", "A future version of pandas will return")
+            freq = index.freq or pd.infer_freq(index)
         if freq is None:
             return None
         offset = pd.tseries.frequencies.to_offset(freq)

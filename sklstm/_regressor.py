@@ -81,6 +81,14 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         ``ValueError`` for a device this machine cannot use. A model pickled
         on a GPU loads on a machine without CUDA onto the CPU, with a skorch
         ``DeviceWarning``.
+    n_threads : int, default=None
+        Number of torch threads used by :meth:`fit` and :meth:`predict`: torch's
+        thread count is set to it for the duration of the call and restored
+        afterwards. None leaves torch's setting as it is; in parallel searches
+        the workers of joblib's default ``loky`` backend and of Dask are
+        already limited to ``n_cpus // n_jobs`` and one thread, respectively,
+        so each parallel fit is bounded without it. See the scaling guide
+        (``docs/scaling.rst``).
     verbose : int, default=0
         Print skorch's per-epoch log when positive.
     random_state : int, RandomState instance or None, default=None
@@ -171,6 +179,7 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         callbacks=None,
         warm_start=False,
         device="cpu",
+        n_threads=None,
         verbose=0,
         random_state=None,
     ):
@@ -195,6 +204,7 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.n_threads = n_threads
         self.verbose = verbose
         self.random_state = random_state
 

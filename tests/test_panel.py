@@ -1,0 +1,417 @@
+"""Panels of many series: make_windows, SlidingWindowTransformer, forecast."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+
+from sklstm import LSTMForecaster, SlidingWindowTransformer, make_windows
+
+
+def _series(lengths, n_features=None, seed=0):
+    """Series k holds values in [1000 k, 1000 k + 1000): windows show their series."""
+    rng = np.random.default_rng(seed)
+    shape = (lambda n: (n,)) if n_features is None else (lambda n: (n, n_features))
+    return [
+        1000.0 * k + rng.uniform(0, 999, size=shape(n)) for k, n in enumerate(lengths)
+    ]
+
+
+def _long(panel, ids=None, shuffle_seed=None):
+    """A long table (id, time, value columns) of a list of 1-D or 2-D series."""
+    ids = range(len(panel)) if ids is None else ids
+    frames = []
+    for series_id, values in zip(ids, panel):
+        values = values.reshape(len(values), -1)
+        frame = pd.DataFrame(values, columns=[f"v{j}" for j in range(values.shape[1])])
+        frame.insert(0, "time", pd.date_range("2020-01-01", periods=len(values)))
+        frame.insert(0, "id", series_id)
+        frames.append(frame)
+    long = pd.concat(frames, ignore_index=True)
+    if shuffle_seed is not None:
+        order = np.random.default_rng(shuffle_seed).permutation(len(long))
+        long = long.iloc[order].reset_index(drop=True)
+    return long
+
+
+def _reference(panel, look_back, horizon, target=None):
+    """Each series windowed on its own (the single-series path), stacked."""
+    pairs = [make_windows(s, look_back, horizon, target=target) for s in panel]
+    return np.concatenate([X for X, _ in pairs]), np.concatenate([y for _, y in pairs])
+
+
+# ------------------------------------------------------------------ make_windows
+
+
+@pytest.mark.parametrize("container", [list, tuple])
+def test_make_windows_list_panel_never_crosses_series(container):
+    panel = _series([10, 7, 5])
+    X, y = make_windows(container(panel), look_back=3, horizon=2)
+    assert X.shape == (6 + 3 + 1, 3) and y.shape == (10, 2)
+    # Every window and its targets come from one series.
+    series_of_X = X // 1000
+    assert (series_of_X == series_of_X[:, :1]).all()
+    assert (y // 1000 == series_of_X[:, :1]).all()
+    assert_array_equal(series_of_X[:, 0], [0] * 6 + [1] * 3 + [2])
+    X_ref, y_ref = _reference(panel, 3, 2)
+    assert_array_equal(X, X_ref)
+    assert_array_equal(y, y_ref)
+
+
+def test_make_windows_dict_panel_keeps_its_order():
+    a, b = _series([6, 8])
+    X, y = make_windows({"b": b, "a": a}, look_back=2)
+    X_ref, y_ref = _reference([b, a], 2, 1)
+    assert_array_equal(X, X_ref)
+    assert_array_equal(y, y_ref)
+
+
+def test_make_windows_long_table_sorted_by_time_column():
+    panel = _series([9, 6, 7], n_features=2)
+    long = _long(panel, ids=["x", "y", "z"], shuffle_seed=0)
+    X, y = make_windows(long, 3, 2, id_column="id", time_column="time", target="v1")
+    # Series come in the order of their first row in the table.
+    first_seen = [["x", "y", "z"].index(i) for i in pd.unique(long["id"])]
+    X_ref, y_ref = _reference([panel[k] for k in first_seen], 3, 2, target=1)
+    assert X.shape == (5 + 2 + 3, 3, 2)  # id and time are not features
+    assert_array_equal(X, X_ref)
+    assert_array_equal(y, y_ref)
+
+
+def test_make_windows_long_table_in_given_order_and_by_first_appearance():
+    panel = _series([5, 6])
+    long = _long(panel, ids=["first", "second"])
+    # Interleave the two series; each keeps its own row order.
+    interleaved = pd.concat([long.iloc[[5, 0, 1, 6, 7, 2, 8, 9, 3, 10, 4]]])
+    X, y = make_windows(interleaved.drop(columns="time"), 2, id_column="id")
+    X_ref, y_ref = _reference(panel[::-1], 2, 1)  # "second" appears first
+    assert_array_equal(X[:, :, 0], X_ref)
+    assert_array_equal(y, y_ref)
+
+
+def test_make_windows_long_array_with_int_id_column():
+    panel = _series([6, 5])
+    table = np.column_stack([np.repeat([7, 3], [6, 5]), np.concatenate(panel)])
+    X, y = make_windows(table, 2, 2, id_column=0)
+    X_ref, y_ref = _reference(panel, 2, 2)
+    assert_array_equal(X[:, :, 0], X_ref)
+    assert_array_equal(y, y_ref)
+    X_neg, _ = make_windows(table[:, ::-1], 2, 2, id_column=-1)
+    assert_array_equal(X_neg, X)
+
+
+def test_make_windows_single_series_inputs_are_not_panels():
+    # Lists of numbers or of rows stay one series, as before.
+    X, y = make_windows([0.0, 1, 2, 3, 4], 2)
+    assert X.shape == (3, 2)
+    X, y = make_windows([[0.0, 10], [1, 11], [2, 12], [3, 13]], 2)
+    assert X.shape == (2, 2, 2) and y.shape == (2, 2)
+
+
+PANEL_ERRORS = [
+    (dict(series=[np.arange(10.0), np.arange(3.0)]), ValueError, "series 1 of the"),
+    (
+        dict(series={"a": np.arange(10.0), "b": np.arange(3.0)}),
+        ValueError,
+        "series 'b' of the panel: series is too short",
+    ),
+    (
+        dict(series=[np.zeros((8, 2)), np.zeros((8, 3))]),
+        ValueError,
+        "all series of a panel need the same number of columns",
+    ),
+    (
+        dict(series=[np.zeros(8), np.zeros((8, 1))]),
+        ValueError,
+        "all series of a panel need the same",
+    ),
+    (
+        dict(series=[np.arange(8.0), np.array([1.0, np.nan, 3, 4, 5, 6])]),
+        ValueError,
+        "series 1 of the panel: series contains NaN",
+    ),
+    (dict(series={}), ValueError, "empty dict"),
+    (
+        dict(series=pd.DataFrame({"v": np.zeros(8)}), time_column="v"),
+        ValueError,
+        "time_column is only used with id_column",
+    ),
+    (
+        dict(series=pd.DataFrame({"v": np.zeros(8)}), id_column="shop"),
+        ValueError,
+        r"id_column='shop' is not a column .* \['v'\]",
+    ),
+    (
+        dict(series=pd.DataFrame({"v": np.zeros(8)}), id_column=3),
+        ValueError,
+        "id_column=3 is out of range",
+    ),
+    (
+        dict(series=pd.DataFrame({"v": np.zeros(8)}), id_column="v"),
+        ValueError,
+        "no value columns",
+    ),
+    (
+        dict(series=pd.DataFrame({"id": [1, None] * 4, "v": 0.0}), id_column="id"),
+        ValueError,
+        "id_column has missing values",
+    ),
+    (
+        dict(
+            series=pd.DataFrame({"id": [1] * 8, "t": [0, 1, 2, 2, 3, 4, 5, 6], "v": 0}),
+            id_column="id",
+            time_column="t",
+        ),
+        ValueError,
+        "time_column repeats a time within a series",
+    ),
+    (
+        dict(
+            series=pd.DataFrame({"id": [1] * 8, "v": 0}),
+            id_column="id",
+            time_column="id",
+        ),
+        ValueError,
+        "must be different columns",
+    ),
+    (dict(series=np.zeros(8), id_column=0), ValueError, "long 2-D table"),
+    (
+        dict(
+            series=pd.DataFrame({"id": list("ab" * 4), "v": list("xyzwxyzw")}),
+            id_column="id",
+        ),
+        TypeError,
+        "series 'a' of the panel: series must hold numbers",
+    ),
+]
+
+
+@pytest.mark.parametrize("kwargs, error, match", PANEL_ERRORS)
+def test_make_windows_panel_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        make_windows(look_back=2, horizon=2, **kwargs)
+
+
+@st.composite
+def panels(draw):
+    look_back = draw(st.integers(1, 4))
+    horizon = draw(st.integers(1, 3))
+    lengths = draw(
+        st.lists(st.integers(look_back + horizon, 15), min_size=1, max_size=5)
+    )
+    n_features = draw(st.sampled_from([None, 1, 2]))
+    return (
+        _series(lengths, n_features, seed=draw(st.integers(0, 100))),
+        look_back,
+        horizon,
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(problem=panels(), shuffle_seed=st.integers(0, 1000))
+def test_make_windows_panel_matches_reference(problem, shuffle_seed):
+    panel, look_back, horizon = problem
+    X_ref, y_ref = _reference(panel, look_back, horizon)
+    X, y = make_windows(panel, look_back, horizon)
+    assert_array_equal(X, X_ref)
+    assert_array_equal(y, y_ref)
+    long = _long(panel, shuffle_seed=shuffle_seed)
+    X_ref, y_ref = _reference(
+        [panel[k] for k in pd.unique(long["id"])], look_back, horizon
+    )
+    X_long, y_long = make_windows(
+        long, look_back, horizon, id_column="id", time_column="time"
+    )
+    assert_array_equal(X_long.reshape(X_ref.shape), X_ref)
+    assert_array_equal(y_long.reshape(y_ref.shape), y_ref)
+
+
+# ------------------------------------------------------- SlidingWindowTransformer
+
+
+def _reference_panel_lags(ids, values, look_back, fill_value=np.nan):
+    """Loop: each row's window holds only earlier rows of its own series."""
+    n_rows, n_features = values.shape
+    out = np.full((n_rows, look_back, n_features), fill_value, dtype=float)
+    for row in range(n_rows):
+        same = [r for r in range(row + 1) if ids[r] == ids[row]]
+        history = same[-look_back:]
+        out[row, look_back - len(history) :] = values[history]
+    return out.reshape(n_rows, look_back * n_features)
+
+
+def test_transformer_panel_pads_each_series_and_keeps_rows():
+    long = pd.DataFrame(
+        {"id": ["a", "a", "b", "b", "a", "b"], "v": [1.0, 2, 7, 8, 3, 9], "w": 0.5}
+    )
+    swt = SlidingWindowTransformer(look_back=2, id_column="id").fit(long)
+    Xt = swt.transform(long)
+    nan = np.nan
+    assert_array_equal(
+        Xt,
+        [
+            [nan, nan, 1, 0.5],
+            [1, 0.5, 2, 0.5],
+            [nan, nan, 7, 0.5],
+            [7, 0.5, 8, 0.5],
+            [2, 0.5, 3, 0.5],
+            [8, 0.5, 9, 0.5],
+        ],
+    )
+    assert Xt.flags.writeable
+    assert swt.n_features_in_ == 3
+    assert swt.get_feature_names_out().tolist() == [
+        "v_lag1",
+        "w_lag1",
+        "v_lag0",
+        "w_lag0",
+    ]
+
+
+def test_transformer_panel_one_series_equals_single_series_path():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(12, 2))
+    table = np.column_stack([values[:, 0], np.full(12, 5.0), values[:, 1]])
+    panel = SlidingWindowTransformer(4, id_column=1).fit_transform(table)
+    single = SlidingWindowTransformer(4).fit_transform(values)
+    assert_array_equal(panel, single)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    ids=st.lists(st.integers(0, 3), min_size=1, max_size=25),
+    look_back=st.integers(1, 5),
+    fill_value=st.sampled_from([np.nan, 0.0, -1.0]),
+    n_features=st.integers(1, 3),
+)
+def test_transformer_panel_matches_reference(ids, look_back, fill_value, n_features):
+    values = np.arange(len(ids) * n_features, dtype=float).reshape(len(ids), -1)
+    table = np.column_stack([values, ids])
+    swt = SlidingWindowTransformer(look_back, fill_value=fill_value, id_column=-1)
+    Xt = swt.fit_transform(table)
+    assert_array_equal(Xt, _reference_panel_lags(ids, values, look_back, fill_value))
+
+
+def test_transformer_panel_set_output_and_pipeline():
+    rng = np.random.default_rng(0)
+    t = np.arange(60)
+    long = pd.DataFrame(
+        {
+            "shop": np.repeat(["a", "b"], 30),
+            "x": np.sin(t / 4.0)
+            + np.repeat([0.0, 5.0], 30)
+            + 0.01 * rng.normal(size=60),
+        }
+    )
+    swt = SlidingWindowTransformer(3, id_column="shop").set_output(transform="pandas")
+    out = swt.fit_transform(long)
+    assert out.columns.tolist() == ["x_lag2", "x_lag1", "x_lag0"]
+    assert out.index.equals(long.index)
+    assert out["x_lag2"].isna().sum() == 4  # two padded rows per shop
+    y = long["x"].shift(-1).ffill()
+    pipe = make_pipeline(
+        SlidingWindowTransformer(3, id_column="shop"), SimpleImputer(), Ridge()
+    )
+    assert pipe.fit(long, y).predict(long).shape == (60,)
+
+
+@pytest.mark.parametrize(
+    "X, id_column, error, match",
+    [
+        (
+            pd.DataFrame({"id": [1, None, 1], "v": 1.0}),
+            "id",
+            ValueError,
+            "missing values",
+        ),
+        (pd.DataFrame({"v": [1.0, 2, 3]}), "id", ValueError, "is not a column"),
+        (
+            pd.DataFrame({"id": [1, 1, 1], "v": ["a", "b", "c"]}),
+            "id",
+            ValueError,
+            "float",
+        ),
+        (np.zeros((3, 2)), 2, ValueError, "out of range"),
+        (np.zeros((3, 2)), True, ValueError, "id_column"),
+    ],
+)
+def test_transformer_panel_errors(X, id_column, error, match):
+    with pytest.raises(error, match=match):
+        SlidingWindowTransformer(2, id_column=id_column).fit_transform(X)
+
+
+def test_transformer_panel_checks_width_at_transform():
+    swt = SlidingWindowTransformer(2, id_column=0).fit(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="X has 2 features.*expecting 3"):
+        swt.transform(np.zeros((4, 2)))
+
+
+# -------------------------------------------------------------- forecast a panel
+
+LEVELS = [0.0, 10.0, 20.0]
+
+
+def _level_panel(n=120):
+    t = np.arange(n)
+    return [level + np.sin(2 * np.pi * t / 12) for level in LEVELS]
+
+
+@pytest.fixture(scope="module")
+def global_model():
+    panel = [s[:-6] for s in _level_panel()]
+    X, y = make_windows(panel, look_back=12, horizon=6)
+    model = LSTMForecaster(
+        horizon=6, hidden_size=16, lr=1e-2, max_epochs=40, random_state=0
+    )
+    return model.fit(X, y)
+
+
+def test_one_model_trained_on_many_series_forecasts_each(global_model):
+    full = _level_panel()
+    forecasts = global_model.forecast([s[:-6] for s in full])
+    assert isinstance(forecasts, list) and len(forecasts) == len(LEVELS)
+    for series, forecast in zip(full, forecasts):
+        # Series are 10 apart: a forecast taken from another series would be
+        # off by 10 or more.
+        assert np.mean(np.abs(forecast - series[-6:])) < 1.0
+
+
+def test_panel_forecast_equals_forecasting_each_series(global_model):
+    panel = [s[:-6] for s in _level_panel()]
+    one_by_one = [global_model.forecast(s, steps=9) for s in panel]
+    batched = global_model.forecast(panel, steps=9)
+    assert_allclose(np.stack(batched), np.stack(one_by_one), rtol=1e-5, atol=1e-5)
+    keyed = global_model.forecast(dict(zip("abc", panel)), steps=9)
+    assert list(keyed) == ["a", "b", "c"]
+    assert_allclose(
+        np.stack(list(keyed.values())), np.stack(one_by_one), rtol=1e-5, atol=1e-5
+    )
+
+
+def test_panel_forecast_of_long_table_is_dated_per_series(global_model):
+    panel = [s[:-6] for s in _level_panel()]
+    long = _long(panel, ids=["x", "y", "z"], shuffle_seed=1).rename(
+        columns={"v0": "sales"}
+    )
+    forecasts = global_model.forecast(long, id_column="id", time_column="time")
+    assert set(forecasts) == {"x", "y", "z"}  # in order of first appearance
+    last_day = pd.Timestamp("2020-01-01") + pd.Timedelta(days=len(panel[0]) - 1)
+    for series_id, series in zip(["x", "y", "z"], panel):
+        forecast = forecasts[series_id]
+        assert isinstance(forecast, pd.Series) and forecast.name == "sales"
+        assert forecast.index[0] == last_day + pd.Timedelta(days=1)
+        assert len(forecast) == 6
+        assert_allclose(
+            forecast.to_numpy(), global_model.forecast(series), rtol=1e-5, atol=1e-5
+        )
+
+
+def test_panel_forecast_names_the_series_that_fails(global_model):
+    panel = {"ok": np.arange(30.0), "short": np.arange(5.0)}
+    with pytest.raises(ValueError, match="series 'short' of the panel: history has 5"):
+        global_model.forecast(panel)
