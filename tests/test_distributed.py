@@ -5,6 +5,8 @@ that listen on 127.0.0.1 only, once for the module, and stop it at the end.
 """
 
 import os
+import subprocess
+import sys
 import threading
 
 import joblib
@@ -88,6 +90,17 @@ def _assert_same_search(parallel, sequential):
 
 def _max_fit_threads(search):
     return int(np.max(search.cv_results_["mean_test_threads"]))
+
+
+def test_core_does_not_import_dask():
+    code = (
+        "import sys, sklstm; "
+        "print([m for m in ('dask', 'distributed') if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
 
 
 # --------------------------------------------------------------------- loky
