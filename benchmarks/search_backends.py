@@ -111,7 +111,8 @@ def main(use_ray=False, out=Path(__file__).parent / "results/search_backends.md"
         f"CPUs, torch {torch.__version__}, {torch.get_num_threads()} torch threads "
         "in the main process.",
         "",
-        "| run | seconds | x sequential, 1 thread | same best params | max rel. score diff |",
+        "| run | seconds | x sequential, 1 thread | same best params "
+        "| max rel. score diff |",
         "|---|---:|---:|---|---:|",
     ]
     for name, seconds, same, rel in rows:
