@@ -95,8 +95,8 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         Seeds weight initialisation, dropout and shuffling. An int gives
         bit-identical refits, also across processes, on the same device and
         torch thread count; None draws a new seed from NumPy's global RNG, so
-        every fit differs. The global torch RNG state and thread count are
-        never changed.
+        every fit differs. The global torch RNG state is never changed, nor
+        is the thread count, except by ``n_threads`` during a call.
 
     Attributes
     ----------
