@@ -108,7 +108,9 @@ if __name__ == "__main__":
 # --------------------------------
 # :meth:`~sklstm.LSTMForecaster.forecast` accepts the same long table and
 # returns one forecast per shop, indexed by the next months. The baseline is
-# a Ridge regression on the same (flattened) windows, also global.
+# a Ridge regression on the same (flattened) windows, also global; on series
+# this close to a linear seasonal pattern it is hard to beat, so compare the
+# two errors printed below before choosing the network.
 if __name__ == "__main__":
     lstm = search.best_estimator_
     lstm_forecasts = lstm.forecast(train, id_column="shop", time_column="month")
