@@ -165,6 +165,7 @@ def sklearn_entries():
 
     page = "modules/generated/{}.html#{}"
     modules = [
+        "base",
         "utils.estimator_checks",
         "utils.validation",
         "utils.metaestimators",
@@ -174,9 +175,12 @@ def sklearn_entries():
         try:
             importlib.import_module(f"sklearn.{name}")
         except ImportError:
-            # A top-level function such as sklearn.clone.
-            full = f"sklearn.{name}"
-            yield full, _kind(getattr(sklearn, name)), page.format(full, full)
+            # A top-level function such as sklearn.set_config. One defined in
+            # a public module (clone, from sklearn.base) is documented there.
+            obj = getattr(sklearn, name)
+            if any(p.startswith("_") for p in obj.__module__.split(".")):
+                full = f"sklearn.{name}"
+                yield full, _kind(obj), page.format(full, full)
         else:
             modules.append(name)
     seen = set()
@@ -254,6 +258,7 @@ def torch_entries():
         "stack",
         "tanh",
         "tensor",
+        "use_deterministic_algorithms",
         "where",
         "zeros",
     ]:
