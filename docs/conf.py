@@ -28,6 +28,9 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    # Serves MathJax from _static instead of a CDN, so that the equations
+    # render in a copy of the HTML viewed without internet access too.
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -94,7 +97,14 @@ html_theme_options = {
     "header_links_before_dropdown": 7,
     "secondary_sidebar_items": ["page-toc"],
 }
-html_sidebars = {"**": ["sidebar-nav-bs"]}
+# Single pages have no section to navigate: no left sidebar there.
+html_sidebars = {
+    "**": ["sidebar-nav-bs"],
+    **dict.fromkeys(
+        ["index", "getting_started", "lstm_cell", "api", "performance", "accuracy"],
+        [],
+    ),
+}
 
 
 def _skip_member(app, what, name, obj, skip, options):

@@ -24,7 +24,7 @@ from sklearn.linear_model import Ridge
 
 from sklstm import GateLSTM, LSTMRegressor
 
-# The test suite sets SKLSTM_EXAMPLES_FAST=1 to run the examples with few epochs.
+# Tests set SKLSTM_EXAMPLES_FAST=1 to train for a few epochs only.
 FAST = bool(os.environ.get("SKLSTM_EXAMPLES_FAST"))
 
 torch.manual_seed(0)

@@ -36,7 +36,7 @@ from sklearn.pipeline import make_pipeline
 from sklstm import LSTMRegressor, SlidingWindowTransformer
 from sklstm.datasets import load_elnino
 
-# The test suite sets SKLSTM_EXAMPLES_FAST=1 to run the examples with few epochs.
+# Tests set SKLSTM_EXAMPLES_FAST=1 to train for a few epochs only.
 FAST = bool(os.environ.get("SKLSTM_EXAMPLES_FAST"))
 
 temperature = load_elnino().to_numpy()

@@ -28,7 +28,7 @@ from sklearn.linear_model import Ridge
 from sklstm import LSTMForecaster, make_windows
 from sklstm.datasets import load_elnino
 
-# The test suite sets SKLSTM_EXAMPLES_FAST=1 to run the examples with few epochs.
+# Tests set SKLSTM_EXAMPLES_FAST=1 to train for a few epochs only.
 FAST = bool(os.environ.get("SKLSTM_EXAMPLES_FAST"))
 
 X, y = make_windows(load_elnino().to_numpy(), look_back=24, horizon=12)

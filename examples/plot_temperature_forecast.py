@@ -29,7 +29,7 @@ from sklearn.linear_model import Ridge
 from sklstm import LSTMForecaster, make_windows
 from sklstm.datasets import load_elnino
 
-# The test suite sets SKLSTM_EXAMPLES_FAST=1 to run the examples with few epochs.
+# Tests set SKLSTM_EXAMPLES_FAST=1 to train for a few epochs only.
 FAST = bool(os.environ.get("SKLSTM_EXAMPLES_FAST"))
 
 series = load_elnino()
