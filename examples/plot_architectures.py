@@ -54,7 +54,7 @@ common = dict(
     return_sequences=True,
     hidden_size=32,
     lr=1e-2,
-    max_epochs=3 if FAST else 60,
+    max_epochs=3 if FAST else 45,
     batch_size=64,
     random_state=0,
 )
