@@ -54,6 +54,12 @@ class GateLSTM(nn.Module):
     bidirectional : bool, default=False
         Whether each layer also reads the sequence backwards.
 
+    See Also
+    --------
+    torch.nn.LSTM : The fused implementation this one reproduces.
+    LSTMNet : The network of the estimators, which uses this class with
+        ``cell="gates"``.
+
     Examples
     --------
     >>> import torch
@@ -207,6 +213,10 @@ class GateLSTM(nn.Module):
 class LSTMNet(nn.Module):
     """LSTM layers followed by a linear head: the network the estimators train.
 
+    The LSTM reads each sequence; the head maps the output at the last time
+    step (or at every step) to ``output_size`` values. The estimators build it
+    through skorch; it can also be trained in any PyTorch loop, on scaled data.
+
     Parameters
     ----------
     n_features : int
@@ -229,6 +239,11 @@ class LSTMNet(nn.Module):
     cell : {"torch", "gates"}, default="torch"
         ``"torch"`` uses :class:`torch.nn.LSTM` (cuDNN on GPU), ``"gates"``
         uses :class:`GateLSTM`.
+
+    See Also
+    --------
+    GateLSTM : The gate-by-gate LSTM used with ``cell="gates"``.
+    LSTMRegressor : Trains this network with a scikit-learn API.
 
     Notes
     -----

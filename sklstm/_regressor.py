@@ -105,7 +105,7 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
     n_features_in_ : int
         Number of columns of ``X`` seen in :meth:`fit` (``X.shape[1]``, which is
         the sequence length for 3-D input).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a pandas ``X``, when it had string column names.
     input_shape_ : tuple of int
         ``(seq_len, n_features)`` of the sequences seen in :meth:`fit`.

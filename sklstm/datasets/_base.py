@@ -25,6 +25,10 @@ def load_airline():
         Passenger counts (thousands) indexed by a monthly
         :class:`pandas.PeriodIndex`.
 
+    See Also
+    --------
+    load_elnino : A longer monthly series, of sea temperatures.
+
     Notes
     -----
     Source: Box, G. E. P., Jenkins, G. M. and Reinsel, G. C. (1976) *Time
@@ -55,6 +59,10 @@ def load_elnino():
     series : pandas.Series of shape (732,)
         Temperatures (degrees Celsius) indexed by a monthly
         :class:`pandas.PeriodIndex`.
+
+    See Also
+    --------
+    load_airline : A shorter monthly series, with a trend.
 
     Notes
     -----
