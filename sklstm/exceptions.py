@@ -35,8 +35,8 @@ class TrainingDivergedError(FloatingPointError):
     >>> try:
     ...     reg.fit(X, y)
     ... except TrainingDivergedError as exc:
-    ...     print(str(exc).split(".")[0])
-    Training diverged: the loss became inf in epoch 1
+    ...     print(str(exc).split(",")[0])
+    Training diverged: the training loss became inf in epoch 1
     """
 
 
