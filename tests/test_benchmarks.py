@@ -33,3 +33,34 @@ def test_accuracy_benchmark_smoke(capsys):
         for mase, smape, _seconds in rows.values():
             assert np.isfinite(mase) and mase > 0 and 0 <= smape <= 200
     assert "geo. mean MASE" in capsys.readouterr().out
+
+
+def test_competition_harness_reproduces_published_seasonal_naive():
+    # The published Tourism figures (MAPE of seasonal naive on the held-out
+    # blocks): a harness that misses them loads or scores the data wrongly.
+    comp = _load("competitions")
+    for name, expected in [("tourism_monthly", 22.56), ("tourism_quarterly", 16.46)]:
+        sub = comp.load_subset(name)
+        assert len(sub) == {"tourism_monthly": 366, "tourism_quarterly": 427}[name]
+        preds = [comp.seasonal_naive(x, sub.season, sub.horizon) for x in sub.train]
+        assert round(comp.score(sub, preds)["MAPE"], 2) == expected
+
+
+def test_competition_validation_split_hides_the_test_block():
+    comp = _load("competitions")
+    full = comp.load_subset("m3_other", max_series=5)
+    valid = comp.load_subset("m3_other", validation=True, max_series=5)
+    h = full.horizon
+    for x, xv, tv in zip(full.train, valid.train, valid.test):
+        np.testing.assert_array_equal(np.concatenate([xv, tv]), x)
+        assert len(tv) == h
+
+
+def test_competition_metrics():
+    comp = _load("competitions")
+    truth, pred = np.array([100.0, 200.0]), np.array([110.0, 180.0])
+    assert np.isclose(comp.mape(truth, pred), 10.0)
+    assert np.isclose(comp.smape(truth, pred), 50 * (10 / 105 + 20 / 190))
+    train = np.array([1.0, 2.0, 4.0, 8.0])  # lag-2 changes 3 and 6
+    assert np.isclose(comp.mase(truth, pred, train, season=2), 15 / 4.5)
+    assert np.isnan(comp.mase(truth, pred, np.ones(5), season=1))
