@@ -688,17 +688,28 @@ class _BaseLSTM(BaseEstimator):
         A plain inference loop: skorch's ``predict`` goes through its dataset
         and iterator machinery per batch, which costs more than the small
         networks themselves.
+
+        Every batch has exactly ``batch_size`` rows (the last one is padded
+        with zeros): float32 kernels take different paths for different
+        batch sizes, so a row's prediction would otherwise change, in its last
+        bits, with the number of rows predicted alongside it. With one batch
+        shape, ``predict(X)[i]`` equals ``predict(X[i:i + 1])`` bit for bit.
         """
         check_is_fitted(self, "net_")
         module, device = self.net_.module_, self.net_.device
+        size = self.batch_size
         was_training = module.training
         module.eval()
+        out = []
         try:
             with self._torch_threads(), torch.inference_mode():
-                out = [
-                    module(Xt[start : start + self.batch_size].to(device)).cpu()
-                    for start in range(0, len(Xt), self.batch_size)
-                ]
+                for start in range(0, len(Xt), size):
+                    batch = Xt[start : start + size]
+                    n = len(batch)
+                    if n < size:
+                        pad = batch.new_zeros((size - n, *batch.shape[1:]))
+                        batch = torch.cat([batch, pad])
+                    out.append(module(batch.to(device))[:n].cpu())
         finally:
             module.train(was_training)
         return torch.cat(out).numpy()

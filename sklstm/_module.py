@@ -7,7 +7,6 @@ import math
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 __all__ = ["GateLSTM", "LSTMNet"]
 
@@ -291,21 +290,34 @@ class LSTMNet(nn.Module):
         self.cell = cell
 
     def _run_with_missing(self, X, present):
-        """Run the LSTM skipping missing steps; outputs are zero at them."""
+        """Run the LSTM skipping missing steps; outputs are zero at them.
+
+        The present steps of each sequence are moved to the front (stable, so
+        in order); the sequences with the same number of present steps then
+        run as one dense batch, padded with zeros to the full batch size. Every
+        run has the shape of the batch whatever else it holds, so a sequence's
+        output does not depend on the other sequences of its batch (packing
+        would change the batch size step by step, and with it the float32
+        kernels and their last bits).
+        """
         X = torch.nan_to_num(X, nan=0.0)
         if self.cell == "gates":
             return self.lstm(X, mask=present)[0]
-        # Move present steps to the front (stable, so in order), pack them,
-        # and scatter the outputs back to their original positions.
-        seq_len = X.shape[1]
+        batch, seq_len, n_features = X.shape
         order = torch.argsort((~present).to(torch.int8), dim=1, stable=True)
         lengths = present.sum(dim=1)
         compact = torch.gather(X, 1, order[:, :, None].expand_as(X))
-        packed = pack_padded_sequence(
-            compact, lengths.cpu(), batch_first=True, enforce_sorted=False
-        )
-        out, _ = self.lstm(packed)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=seq_len)
+        out = None
+        for length in torch.unique(lengths).tolist():
+            rows = torch.nonzero(lengths == length).squeeze(1)
+            part = compact[rows, :length]
+            pad = part.new_zeros((batch - len(rows), length, n_features))
+            run = self.lstm(torch.cat([part, pad]))[0][: len(rows)]
+            run = nn.functional.pad(run, (0, 0, 0, seq_len - length))
+            if out is None:
+                out = run.new_zeros((batch, seq_len, run.shape[2]))
+            out = out.index_put((rows,), run)
+        # Scatter the outputs back to the original positions of their steps.
         restored = torch.zeros_like(out)
         restored.scatter_(1, order[:, :, None].expand_as(out), out)
         return restored
