@@ -3,6 +3,7 @@
 from . import exceptions
 from ._forecaster import LSTMForecaster
 from ._module import GateLSTM, LSTMNet
+from ._persist import load, save
 from ._regressor import LSTMRegressor
 from ._version import __version__
 from ._window import SlidingWindowTransformer, make_windows
@@ -15,5 +16,7 @@ __all__ = [
     "SlidingWindowTransformer",
     "__version__",
     "exceptions",
+    "load",
     "make_windows",
+    "save",
 ]
