@@ -442,7 +442,15 @@ class _Reader:
         if hasattr(est, "_parameter_constraints"):
             est._validate_params()
         for name, value in node["attributes"].items():
-            if not _ATTRIBUTE_NAME.match(name) or name in params:
+            # Fitted attributes only: never a parameter, a method or a
+            # property of the class.
+            member = getattr(cls, name, None)
+            if (
+                not _ATTRIBUTE_NAME.match(name)
+                or name in params
+                or callable(member)
+                or isinstance(member, property)
+            ):
                 raise _Corrupt(f"it sets the attribute {name!r}")
             setattr(est, name, self.decode(value))
         if "net" in node:
@@ -564,7 +572,15 @@ def load(path):
             return _Reader(archive).decode(manifest["object"])
         except _Corrupt as exc:
             message = exc.args[0]
-        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            RuntimeError,
+            AttributeError,
+            IndexError,
+        ) as exc:
+            # RecursionError (absurdly nested JSON) is a RuntimeError.
             message = f"{type(exc).__name__}: {exc}"
         raise ValueError(
             f"{name!r} cannot be loaded as an sklstm model: {message}. The file is "
@@ -579,7 +595,7 @@ def _read_manifest(archive, name):
         raise ValueError(
             f"{name!r} is not an sklstm model file: it has no {_MANIFEST}."
         ) from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ValueError(
             f"{name!r} is not an sklstm model file: its {_MANIFEST} is not JSON "
             "(pickled data is never loaded)."

@@ -304,6 +304,15 @@ def test_classes_come_from_the_allowlist_only(copy):
         sklstm.load(copy)
 
 
+def test_attributes_cannot_replace_methods(copy):
+    def evil(manifest):
+        manifest["object"]["attributes"]["predict"] = "not a method"
+
+    _edit_manifest(copy, evil)
+    with pytest.raises(ValueError, match="sets the attribute 'predict'"):
+        sklstm.load(copy)
+
+
 def test_invalid_parameter_values_are_refused(copy):
     def bad(manifest):
         manifest["object"]["params"]["hidden_size"] = -3
