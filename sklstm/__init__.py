@@ -3,6 +3,7 @@
 from . import exceptions
 from ._forecaster import LSTMForecaster
 from ._module import GateLSTM, LSTMNet
+from ._onnx import to_onnx
 from ._persist import load, save
 from ._regressor import LSTMRegressor
 from ._version import __version__
@@ -19,4 +20,5 @@ __all__ = [
     "load",
     "make_windows",
     "save",
+    "to_onnx",
 ]
