@@ -230,14 +230,16 @@ class _Writer:
                 f"sklstm.save cannot store {where}: it is not an initialised "
                 "skorch network of sklstm.LSTMNet. Refit the estimator."
             )
-        module_params = {
-            k[len("module__") :]: v
+        # The keyword arguments of the module and the criterion: with the
+        # estimator's parameters, they determine the network to rebuild.
+        net_params = {
+            k: v
             for k, v in vars(net).items()
-            if k.startswith("module__")
+            if k.startswith(("module__", "criterion__"))
         }
         return {
             "module": module,
-            "module_params": self.encode(module_params, f"{where}.module"),
+            "net_params": self.encode(net_params, f"{where}.params"),
             "state": self.encode(net.module_.state_dict(), f"{where}.state"),
             "optimizer_state": self.encode(
                 net.optimizer_.state_dict(), f"{where}.optimizer_"
@@ -460,11 +462,20 @@ class _Reader:
     def net(self, est, node):
         if node["module"] not in _MODULES:
             raise _Corrupt(f"it names an unknown network {node['module']!r}")
-        module_params = self.decode(node["module_params"])
-        if not isinstance(module_params, dict):
-            raise _Corrupt("its network parameters are not a dict")
-        build = inspect.signature(est._build_net).parameters
-        kwargs = {k: v for k, v in module_params.items() if k in build}
+        net_params = self.decode(node["net_params"])
+        if not isinstance(net_params, dict) or not all(
+            isinstance(k, str) and k.startswith(("module__", "criterion__"))
+            for k in net_params
+        ):
+            raise _Corrupt("its network parameters are not module__/criterion__")
+        # _build_net's arguments (n_features, output_size, ...) are the
+        # module's or the criterion's arguments of the same name.
+        kwargs = {}
+        for arg in inspect.signature(est._build_net).parameters:
+            for prefix in ("module__", "criterion__"):
+                if prefix + arg in net_params:
+                    kwargs[arg] = net_params[prefix + arg]
+                    break
         saved_device = est.device
         if not _device_usable(est.device):
             warnings.warn(
@@ -479,7 +490,7 @@ class _Reader:
             net = est._build_net(**kwargs)
         finally:
             est.device = saved_device
-        net.set_params(**{f"module__{k}": v for k, v in module_params.items()})
+        net.set_params(**net_params)
         # Initialising draws random weights: keep the caller's RNG untouched.
         with torch.random.fork_rng(devices=[]):
             net.initialize()

@@ -405,9 +405,9 @@ def test_corrupted_members_are_refused(saved, copy):
 def test_inconsistent_weights_are_refused(copy):
     # A well-formed file whose weights do not fit the network it describes.
     def shrink(manifest):
-        params = manifest["object"]["net"]["module_params"]["items"]
+        params = manifest["object"]["net"]["net_params"]["items"]
         for item in params:
-            if item[0] == "hidden_size":
+            if item[0] == "module__hidden_size":
                 item[1] = 3
 
     _edit_manifest(copy, shrink)
