@@ -140,6 +140,11 @@ def _graph(estimator, steps):
             f"to_onnx exports networks of sklstm.LSTMNet; this estimator's is a "
             f"{type(estimator.net_.module_).__name__}."
         )
+    if getattr(estimator.net_.module_, "n_quantiles", None):
+        raise NotImplementedError(
+            "to_onnx does not export quantile heads (quantiles=...); export a "
+            "model fitted with quantiles=None, or serve this one in Python."
+        )
     if isinstance(estimator, LSTMRegressor):
         if steps is not None:
             raise ValueError(
