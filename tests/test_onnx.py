@@ -103,7 +103,7 @@ def test_forecaster_graph_with_covariates_on_random_data():
 
 
 REGRESSORS = {
-    "one-target": dict(),
+    "bidirectional-one-target": dict(bidirectional=True),
     "sequences-two-targets": dict(return_sequences=True, num_layers=2),
     "gates-bidirectional-targets": dict(cell="gates", bidirectional=True),
 }
