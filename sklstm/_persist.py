@@ -101,6 +101,30 @@ def _allowed_classes():
 
 
 _MODULES = {"sklstm.LSTMNet": LSTMNet}
+_NET_CLASSES = {
+    f"skorch.{cls.__name__}": cls
+    for cls in (skorch.NeuralNet, skorch.NeuralNetRegressor, skorch.NeuralNetClassifier)
+}
+_LOSS_NAMES = (
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "HuberLoss",
+    "L1Loss",
+    "MSELoss",
+    "NLLLoss",
+)
+
+
+def _criteria():
+    """Loss classes a network may have: torch's usual ones and sklstm's."""
+    from . import _module
+
+    losses = {f"torch.nn.{name}": getattr(torch.nn, name) for name in _LOSS_NAMES}
+    for name, value in vars(_module).items():
+        if isinstance(value, type) and issubclass(value, torch.nn.Module):
+            if name.endswith("Loss"):
+                losses[f"sklstm.{name}"] = value
+    return losses
 
 
 def _class_key(cls, table):
@@ -225,10 +249,13 @@ class _Writer:
 
     def net(self, net, where):
         module = _class_key(net.module, _MODULES)
-        if module is None or not net.initialized_:
+        net_class = _class_key(type(net), _NET_CLASSES)
+        criterion = _class_key(net.criterion, _criteria())
+        if None in (module, net_class, criterion) or not net.initialized_:
             raise ValueError(
                 f"sklstm.save cannot store {where}: it is not an initialised "
-                "skorch network of sklstm.LSTMNet. Refit the estimator."
+                "skorch network of sklstm.LSTMNet with a standard loss. Refit "
+                "the estimator."
             )
         # The keyword arguments of the module and the criterion: with the
         # estimator's parameters, they determine the network to rebuild.
@@ -239,6 +266,8 @@ class _Writer:
         }
         return {
             "module": module,
+            "net_class": net_class,
+            "criterion": criterion,
             "net_params": self.encode(net_params, f"{where}.params"),
             "state": self.encode(net.module_.state_dict(), f"{where}.state"),
             "optimizer_state": self.encode(
@@ -460,8 +489,13 @@ class _Reader:
         return est
 
     def net(self, est, node):
-        if node["module"] not in _MODULES:
-            raise _Corrupt(f"it names an unknown network {node['module']!r}")
+        net_class = _NET_CLASSES.get(node["net_class"])
+        criterion = _criteria().get(node["criterion"])
+        if node["module"] not in _MODULES or net_class is None or criterion is None:
+            raise _Corrupt(
+                f"it names an unknown network ({node['module']!r}, "
+                f"{node['net_class']!r}, {node['criterion']!r})"
+            )
         net_params = self.decode(node["net_params"])
         if not isinstance(net_params, dict) or not all(
             isinstance(k, str) and k.startswith(("module__", "criterion__"))
@@ -470,12 +504,22 @@ class _Reader:
             raise _Corrupt("its network parameters are not module__/criterion__")
         # _build_net's arguments (n_features, output_size, ...) are the
         # module's or the criterion's arguments of the same name.
+        # The loss and the skorch class too, where _build_net takes them.
+        signature = inspect.signature(est._build_net).parameters
         kwargs = {}
-        for arg in inspect.signature(est._build_net).parameters:
+        for arg in signature:
             for prefix in ("module__", "criterion__"):
                 if prefix + arg in net_params:
                     kwargs[arg] = net_params[prefix + arg]
                     break
+        if "criterion" in signature:
+            kwargs["criterion"] = criterion
+        if "net_class" in signature:
+            kwargs["net_class"] = net_class
+        if any(p.kind is p.VAR_KEYWORD for p in signature.values()):
+            kwargs.update(
+                (k, v) for k, v in net_params.items() if k.startswith("criterion__")
+            )
         saved_device = est.device
         if not _device_usable(est.device):
             warnings.warn(
@@ -490,7 +534,12 @@ class _Reader:
             net = est._build_net(**kwargs)
         finally:
             est.device = saved_device
-        net.set_params(**net_params)
+        if type(net) is not net_class:
+            raise _Corrupt(
+                f"it describes a {node['net_class']} network, but "
+                f"{type(est).__name__} builds a {type(net).__name__}"
+            )
+        net.set_params(criterion=criterion, **net_params)
         # Initialising draws random weights: keep the caller's RNG untouched.
         with torch.random.fork_rng(devices=[]):
             net.initialize()

@@ -84,6 +84,8 @@ def test_regressor_round_trip_is_bit_identical(params, tmp_path):
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
     assert list(loaded.net_.history) == list(est.net_.history)
     assert loaded.n_epochs_ == est.n_epochs_ == len(loaded.net_.history)
+    assert type(loaded.net_) is type(est.net_)
+    assert loaded.net_.criterion is est.net_.criterion is torch.nn.MSELoss
 
 
 FORECASTERS = {
@@ -295,13 +297,23 @@ def test_unknown_parameter_names_a_newer_sklstm(copy):
         sklstm.load(copy)
 
 
-def test_classes_come_from_the_allowlist_only(copy):
+def test_classes_come_from_the_allowlist_only(saved, copy):
     def evil(manifest):
         manifest["object"]["class"] = "os.system"
 
     _edit_manifest(copy, evil)
     with pytest.raises(ValueError, match="names the class 'os.system', which is not"):
         sklstm.load(copy)
+
+    for key in ["module", "net_class", "criterion"]:
+        copy.write_bytes(saved[0].read_bytes())
+
+        def evil_net(manifest, key=key):
+            manifest["object"]["net"][key] = "builtins.eval"
+
+        _edit_manifest(copy, evil_net)
+        with pytest.raises(ValueError, match="unknown network.*'builtins.eval'"):
+            sklstm.load(copy)
 
 
 def test_attributes_cannot_replace_methods(copy):
