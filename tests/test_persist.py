@@ -13,10 +13,16 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.preprocessing import (
+    MaxAbsScaler,
+    MinMaxScaler,
+    RobustScaler,
+    StandardScaler,
+)
 from skorch.callbacks import EpochTimer
 from skorch.exceptions import DeviceWarning
 
@@ -165,15 +171,18 @@ def test_unfitted_estimator_and_pipeline_round_trip(tmp_path):
 
     X, y = _regression(seq_len=5, n_features=1)
     X2 = X[:, :, 0] * 3 + 1
-    pipe = make_pipeline(StandardScaler(), MinMaxScaler(), LSTMRegressor(**FAST)).fit(
-        X2, y
-    )
-    loaded = _round_trip(pipe, tmp_path)
-    assert [type(s) for s in loaded.named_steps.values()] == [
-        StandardScaler,
-        MinMaxScaler,
-        LSTMRegressor,
+    X2[3, 2] = np.nan  # for the imputer
+    steps = [
+        SimpleImputer(),
+        StandardScaler(),
+        RobustScaler(),
+        MaxAbsScaler(),
+        MinMaxScaler(),
+        LSTMRegressor(**FAST),
     ]
+    pipe = make_pipeline(*steps).fit(X2, y)
+    loaded = _round_trip(pipe, tmp_path)
+    assert [type(s) for s in loaded.named_steps.values()] == [type(s) for s in steps]
     np.testing.assert_array_equal(loaded.predict(X2), pipe.predict(X2))
 
 
