@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback, EarlyStopping
 
-from ._module import LSTMNet
+from ._module import LSTMNet, PinballLoss
 from ._validation import explain_input_errors
 from ._version import __version__
 from .exceptions import TrainingDivergedError, VersionMismatchWarning
@@ -518,7 +518,10 @@ class _BaseLSTM(BaseEstimator):
                 "Use device='cpu', or device='cuda' where torch.cuda.is_available()."
             ) from exc
 
-    def _build_net(self, n_features, output_size, return_sequences=False):
+    def _build_net(
+        self, n_features, output_size, return_sequences=False, quantiles=None
+    ):
+        """The skorch net; ``quantiles`` (levels) gives pinball-loss heads."""
         self._check_device()
         optimizer = self.optimizer
         if isinstance(optimizer, str):
@@ -553,7 +556,13 @@ class _BaseLSTM(BaseEstimator):
             module__dropout=self.dropout,
             module__return_sequences=return_sequences,
             module__cell=self.cell,
-            criterion=torch.nn.MSELoss,
+            module__n_quantiles=None if quantiles is None else len(quantiles),
+            criterion=torch.nn.MSELoss if quantiles is None else PinballLoss,
+            **(
+                {}
+                if quantiles is None
+                else {"criterion__quantiles": [float(q) for q in quantiles]}
+            ),
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,

@@ -20,11 +20,12 @@ from ._base import (
     _WindowDataset,
     _WindowSource,
 )
+from ._intervals import _check_coverage, _IntervalMixin
 from ._validation import explain_input_errors
 from ._window import _check_positive_int, _naming_series, _split_panel
 
 
-class LSTMForecaster(RegressorMixin, _BaseLSTM):
+class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     """Multi-step LSTM forecaster with a scikit-learn regressor API.
 
     Each row of ``X`` is a window of past values of a series (optionally with
@@ -107,6 +108,23 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         Patience of early stopping, in epochs.
     tol : float, default=1e-4
         Minimum relative improvement of the validation loss.
+    quantiles : sequence of float, default=None
+        Quantile levels in (0, 1), increasing, e.g. ``(0.1, 0.5, 0.9)``. The
+        network then has one head per level and horizon step (and one for the
+        median, which :meth:`predict` returns), trained with the pinball loss
+        and kept from crossing; :meth:`predict_quantiles` returns them and
+        :meth:`predict_interval` calibrates them (conformalised quantile
+        regression). With ``difference``, each level is integrated on its
+        own, which widens the quantiles of later steps. None: one head per
+        step, trained with the squared error.
+    calibration_fraction : float, default=None
+        Fraction of the windows, taken from the end (the most recent ones, in
+        time order), held out of training to calibrate
+        :meth:`predict_interval` and ``forecast(..., coverage=...)``. The
+        ``horizon - 1`` windows before them are used for neither, so no
+        training target overlaps a calibration target. None trains on all
+        windows; :meth:`calibrate` can then calibrate the model on other
+        held-out windows (for a panel, the last windows of each series).
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks, passed through to the net.
     warm_start : bool, default=False
@@ -151,6 +169,16 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         Number of complete epochs trained, in total. An epoch cut short by a
         ``KeyboardInterrupt`` is not counted and not kept in
         ``net_.history``.
+    quantiles_ : ndarray of shape (n_quantiles,) or None
+        The validated ``quantiles``.
+    quantile_levels_ : ndarray or None
+        Levels of the network's quantile heads: ``quantiles_`` and 0.5.
+    calibration_targets_ : ndarray of shape (n_calibration, horizon)
+        Future values of the calibration windows; present after fitting with
+        ``calibration_fraction`` or calling :meth:`calibrate`.
+    calibration_predictions_ : ndarray
+        Forecasts for the calibration windows: ``(n_calibration, horizon)``,
+        or ``(n_calibration, horizon, n_levels)`` quantiles.
 
     See Also
     --------
@@ -202,6 +230,7 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
 
     _parameter_constraints = {
         **_BaseLSTM._parameter_constraints,
+        **_IntervalMixin._interval_constraints,
         "horizon": [Interval(Integral, 1, None, closed="left")],
         "strategy": [StrOptions({"direct", "recursive"})],
         "look_back": [Interval(Integral, 1, None, closed="left"), None],
@@ -235,6 +264,8 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        quantiles=None,
+        calibration_fraction=None,
         callbacks=None,
         warm_start=False,
         device="cpu",
@@ -265,6 +296,8 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.quantiles = quantiles
+        self.calibration_fraction = calibration_fraction
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
@@ -339,19 +372,49 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         y = self._validate_y(y)
         _check_n_samples(X3, y)
         y2 = self._targets(y, len(X3))
+        # The most recent windows calibrate the intervals, when asked to.
+        n_train, start = self._split_for_calibration(len(X3), gap=self.horizon - 1)
+        X_cal, y_cal = X3[start:], y2[start:]
+        X3, y2 = X3[:n_train], y2[:n_train]
         if self.strategy == "recursive":
             y2 = y2[:, :1]
         source = _WindowSource(X3)
         if first:
             self._fit_scalers(source, y2)
-            self.net_ = self._build_net(n_features=X3.shape[2], output_size=y2.shape[1])
+            self.quantile_levels_ = self._network_quantiles()
+            self.net_ = self._build_net(
+                n_features=X3.shape[2],
+                output_size=y2.shape[1],
+                quantiles=self.quantile_levels_,
+            )
         if source.lazy:
             # Windows of one long series: gather them batch by batch.
             dataset = _LazyWindowDataset(source, y2, self._prepare)
         else:
             dataset = _WindowDataset(*self._prepare(X3, y2))
         self._train(dataset, epochs, initialize=first)
+        if len(X_cal):
+            self._store_calibration(X_cal, y_cal)
         return self
+
+    # ----------------------------------------------- hooks of _IntervalMixin
+    def _interval_windows(self, X):
+        return self._windows(X, reset=False)
+
+    def _interval_targets(self, y, n_samples):
+        y = self._validate_y(y)
+        if len(y) != n_samples:
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: X has {n_samples}, "
+                f"y has {len(y)}. Pass one row of future values per window."
+            )
+        return self._targets(y, n_samples)
+
+    def _predict_flat(self, X3, quantiles, steps=None):
+        return self._predict_windows(X3, steps or self.horizon, quantiles)
+
+    def _output_shape(self):
+        return () if self.horizon == 1 else (self.horizon,)
 
     def _transformed(self, X3, y2):
         Xt, context = self._transform_windows(X3)
@@ -527,27 +590,41 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         return self._fit(X, y, 1, hasattr(self, "net_"))
 
     # ------------------------------------------------------------ prediction
-    def _predict_windows(self, X3, steps):
-        """Forecast ``steps`` values for 3-D windows, a block of windows at a time."""
+    def _predict_windows(self, X3, steps, quantiles=False):
+        """Forecast ``steps`` values for 3-D windows, a block of windows at a time.
+
+        With ``quantiles``, every quantile head: ``(n, steps, n_levels)``.
+        """
         source = _WindowSource(X3)
         return np.concatenate(
             [
-                self._predict_block(source.take(block), steps)
+                self._predict_block(source.take(block), steps, quantiles)
                 for block in source.slices()
             ]
         )
 
-    def _predict_block(self, X3, steps):
+    def _predict_block(self, X3, steps, quantiles=False):
         blocks = []
         produced = 0
+        heads = getattr(self, "quantiles_", None) is not None
         while produced < steps:
             # One step (recursive) or one horizon (direct) per network pass.
             Xt, context = self._transform_windows(X3)
-            scaled = self._unscale_y(self._predict_scaled(self._scale_X(Xt)))
-            block = self._inverse_targets(scaled, X3, context)
-            blocks.append(block)
+            out = self._predict_scaled(self._scale_X(Xt))
+            if heads:
+                out = self._unscale_quantiles(out)
+                levels = [
+                    self._inverse_targets(out[:, :, j], X3, context)
+                    for j in range(out.shape[2])
+                ]
+                every = np.stack(levels, axis=2)
+                block = every[:, :, self._median_index()]
+            else:
+                block = self._inverse_targets(self._unscale_y(out), X3, context)
+            blocks.append(every if quantiles else block)
             produced += block.shape[1]
             if produced < steps:
+                # Rolled forward on the point (median) forecast.
                 X3 = self._feed_back(X3, block)
         return np.concatenate(blocks, axis=1)[:, :steps]
 
@@ -582,7 +659,9 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
         pred = self._predict_windows(X3, self.horizon)
         return pred[:, 0] if self.horizon == 1 else pred
 
-    def forecast(self, history, steps=None, *, id_column=None, time_column=None):
+    def forecast(
+        self, history, steps=None, *, id_column=None, time_column=None, coverage=None
+    ):
         """Forecast the next ``steps`` values after the end of a series.
 
         One trained forecaster can continue many series: pass a panel (a list
@@ -610,35 +689,77 @@ class LSTMForecaster(RegressorMixin, _BaseLSTM):
             With ``id_column``: the column by which each series is sorted. It
             becomes the index of each series, so datetimes give forecasts
             indexed by the continued dates.
+        coverage : float or list of float, default=None
+            If set, also return calibrated prediction intervals that hold the
+            future value with this probability (see :meth:`predict_interval`;
+            the model needs calibration data). Steps beyond ``horizon`` have
+            no calibration of their own: their intervals keep the relative
+            shape of the last calibrated step's and widen with the square
+            root of the lead time, ``sqrt(step / horizon)``, as the error of
+            a random walk does. That rule is a heuristic without the coverage
+            guarantee.
 
         Returns
         -------
-        forecast : ndarray of shape (steps,) or pandas.Series, or a list or \
-                dict of them
+        forecast : ndarray of shape (steps,), pandas.Series or \
+                pandas.DataFrame, or a list or dict of them
             The forecast. For a pandas input with a regular ``DatetimeIndex``
-            or a ``PeriodIndex``, a Series indexed by the continued dates. For
-            a panel, one such forecast per series: a list for a list or
-            tuple, else a dict keyed by series id.
+            or a ``PeriodIndex``, a Series indexed by the continued dates. With
+            ``coverage``, a DataFrame with columns ``forecast``, ``lower`` and
+            ``upper`` (for a list of coverages, ``lower_80``, ``upper_80``,
+            ... named by the percentage), indexed by the continued dates or
+            else by the step ``0 .. steps - 1``. For a panel, one such forecast
+            per series: a list for a list or tuple, else a dict keyed by
+            series id.
         """
         check_is_fitted(self, "net_")
         steps = self.horizon if steps is None else _check_positive_int(steps, "steps")
+        if coverage is not None:
+            coverage = _check_coverage(coverage)
         panel = _split_panel(history, id_column, time_column)
         if panel is None:
-            pred = self._predict_windows(self._last_window(history, steps), steps)
+            window = self._last_window(history, steps)
+            if coverage is not None:
+                return self._interval_frames([history], window, steps, coverage)[0]
+            pred = self._predict_windows(window, steps)
             return _as_forecast(history, pred[0], self.target_index)
         windows = []
         for series_id, series in zip(panel.ids, panel.series):
             with _naming_series(series_id):
                 windows.append(self._last_window(series, steps))
         # One network pass (per horizon block) for all series at once.
-        preds = self._predict_windows(np.concatenate(windows), steps)
-        forecasts = [
-            _as_forecast(series, pred, self.target_index)
-            for series, pred in zip(panel.series, preds)
-        ]
+        if coverage is not None:
+            forecasts = self._interval_frames(
+                panel.series, np.concatenate(windows), steps, coverage
+            )
+        else:
+            preds = self._predict_windows(np.concatenate(windows), steps)
+            forecasts = [
+                _as_forecast(series, pred, self.target_index)
+                for series, pred in zip(panel.series, preds)
+            ]
         if panel.kind == "list":
             return forecasts
         return dict(zip(panel.ids, forecasts))
+
+    def _interval_frames(self, histories, windows, steps, coverage):
+        """One forecast DataFrame with interval columns per history."""
+        levels, many = coverage
+        point, lower, upper = self._interval_bounds(windows, levels, steps)
+        frames = []
+        for i, history in enumerate(histories):
+            index = _future_index(getattr(history, "index", None), steps)
+            columns = {"forecast": point[i]}
+            for k, level in enumerate(levels):
+                suffix = f"_{100 * level:g}" if many else ""
+                columns[f"lower{suffix}"] = lower[i, :, k]
+                columns[f"upper{suffix}"] = upper[i, :, k]
+            frames.append(
+                pd.DataFrame(
+                    columns, index=pd.RangeIndex(steps) if index is None else index
+                )
+            )
+        return frames
 
     def _last_window(self, history, steps):
         """The last ``look_back_`` rows of ``history``, as one 3-D window."""

@@ -238,6 +238,11 @@ class LSTMNet(nn.Module):
     cell : {"torch", "gates"}, default="torch"
         ``"torch"`` uses :class:`torch.nn.LSTM` (cuDNN on GPU), ``"gates"``
         uses :class:`GateLSTM`.
+    n_quantiles : int, default=None
+        If set, the head predicts ``n_quantiles`` increasing quantiles of
+        each output and the result gains a last dimension of that size. The
+        first quantile is a free output; each next one adds a positive
+        (softplus) increment, so the quantiles never cross.
 
     See Also
     --------
@@ -270,6 +275,7 @@ class LSTMNet(nn.Module):
         dropout=0.0,
         return_sequences=False,
         cell="torch",
+        n_quantiles=None,
     ):
         super().__init__()
         if cell not in ("torch", "gates"):
@@ -285,7 +291,11 @@ class LSTMNet(nn.Module):
             bidirectional=bidirectional,
         )
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), output_size)
+        self.n_quantiles = n_quantiles
+        self.head = nn.Linear(
+            hidden_size * (2 if bidirectional else 1),
+            output_size * (n_quantiles or 1),
+        )
         self.return_sequences = return_sequences
         self.cell = cell
 
@@ -334,7 +344,8 @@ class LSTMNet(nn.Module):
         -------
         y : torch.Tensor
             ``(batch, output_size)``, or ``(batch, seq_len, output_size)``
-            with ``return_sequences=True``.
+            with ``return_sequences=True``; with ``n_quantiles``, one more
+            last dimension of that size, increasing along it.
         """
         nan = torch.isnan(X)
         if nan.any():
@@ -347,7 +358,47 @@ class LSTMNet(nn.Module):
             out = self.lstm(X)[0]
             if not self.return_sequences:
                 out = out[:, -1]
-        return self.head(self.dropout(out))
+        out = self.head(self.dropout(out))
+        if self.n_quantiles:
+            out = _non_crossing(out.unflatten(-1, (-1, self.n_quantiles)))
+        return out
+
+
+def _non_crossing(raw):
+    """Increasing quantiles: the first, then softplus increments added on."""
+    if raw.shape[-1] == 1:
+        return raw
+    steps = nn.functional.softplus(raw[..., 1:])
+    return torch.cat([raw[..., :1], raw[..., :1] + steps.cumsum(-1)], dim=-1)
+
+
+class PinballLoss(nn.Module):
+    """Mean pinball (quantile) loss of increasing quantile predictions.
+
+    For a quantile level :math:`q` and the error :math:`e = y - \\hat y_q`,
+    the loss is :math:`\\max(q e, (q - 1) e)`; its minimiser is the
+    :math:`q`-quantile of :math:`y`. ``forward(pred, target)`` takes
+    predictions with one more last dimension (the quantiles) than the target
+    and averages over everything.
+
+    Parameters
+    ----------
+    quantiles : sequence of float
+        The quantile levels, in the order of the last dimension of the
+        predictions.
+    """
+
+    def __init__(self, quantiles):
+        super().__init__()
+        self.register_buffer(
+            "quantiles", torch.as_tensor(quantiles, dtype=torch.float32)
+        )
+
+    def forward(self, pred, target):
+        """Mean pinball loss of ``pred`` (``target.shape + (n_quantiles,)``)."""
+        error = target.unsqueeze(-1) - pred
+        q = self.quantiles.to(pred.device)
+        return torch.maximum(q * error, (q - 1) * error).mean()
 
 
 def _last(present):

@@ -6,9 +6,10 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseLSTM, _check_n_samples, _WindowDataset
+from ._intervals import _IntervalMixin
 
 
-class LSTMRegressor(RegressorMixin, _BaseLSTM):
+class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
     """LSTM regressor mapping sequences to values, with a scikit-learn API.
 
     Each sample of ``X`` is a sequence. An LSTM network reads it and a linear
@@ -70,6 +71,19 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         Patience of early stopping, in epochs.
     tol : float, default=1e-4
         Minimum relative improvement of the validation loss for early stopping.
+    quantiles : sequence of float, default=None
+        Quantile levels in (0, 1), increasing, e.g. ``(0.1, 0.5, 0.9)``. The
+        network then has one head per level (and one for the median, which
+        :meth:`predict` returns), trained with the pinball loss and kept from
+        crossing; :meth:`predict_quantiles` returns them and
+        :meth:`predict_interval` calibrates them (conformalised quantile
+        regression). None: one head per target, trained with the squared
+        error.
+    calibration_fraction : float, default=None
+        Fraction of the samples, taken from the end (the most recent windows,
+        in order), held out of training to calibrate :meth:`predict_interval`
+        on. None trains on all samples; :meth:`calibrate` can then calibrate
+        the model on other held-out samples.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks, passed through to the net (copied at fit time).
     warm_start : bool, default=False
@@ -117,6 +131,17 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         Number of complete epochs trained, in total. An epoch cut short by a
         ``KeyboardInterrupt`` is not counted and not kept in
         ``net_.history``.
+    quantiles_ : ndarray of shape (n_quantiles,) or None
+        The validated ``quantiles``.
+    quantile_levels_ : ndarray or None
+        Levels of the network's quantile heads: ``quantiles_`` and 0.5.
+    calibration_targets_ : ndarray of shape (n_calibration, n_outputs)
+        Targets of the calibration samples, one column per output; present
+        after fitting with ``calibration_fraction`` or calling
+        :meth:`calibrate`.
+    calibration_predictions_ : ndarray
+        Predictions for the calibration samples: ``(n_calibration,
+        n_outputs)``, or ``(n_calibration, n_outputs, n_levels)`` quantiles.
 
     See Also
     --------
@@ -176,6 +201,8 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        quantiles=None,
+        calibration_fraction=None,
         callbacks=None,
         warm_start=False,
         device="cpu",
@@ -201,6 +228,8 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.quantiles = quantiles
+        self.calibration_fraction = calibration_fraction
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
@@ -210,6 +239,7 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
 
     _parameter_constraints = {
         **_BaseLSTM._parameter_constraints,
+        **_IntervalMixin._interval_constraints,
         "return_sequences": ["boolean"],
     }
 
@@ -260,18 +290,60 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
     def _fit(self, X, y, epochs, continuing):
         first = not continuing
         X3, y2 = self._validate_fit_data(X, y, reset=first)
+        # The most recent samples calibrate the intervals, when asked to.
+        n_train, _ = self._split_for_calibration(len(X3))
+        rows = len(y2) // len(X3)  # rows of y2 per sample
+        y_cal = y2[n_train * rows :].reshape(len(X3) - n_train, rows * y2.shape[1])
+        X_cal = X3[n_train:]
+        X3, y2 = X3[:n_train], y2[: n_train * rows]
         if first:
             self._fit_x_scaler(X3)
             self._fit_y_scaler(y2)
+            self.quantile_levels_ = self._network_quantiles()
             self.net_ = self._build_net(
                 n_features=X3.shape[2],
                 output_size=self._n_targets(),
                 return_sequences=self.return_sequences,
+                quantiles=self.quantile_levels_,
             )
         Xt = self._scale_X(X3)
         yt = self._scaled_targets(y2, len(X3))
         self._train(_WindowDataset(Xt, yt), epochs=epochs, initialize=first)
+        if len(X_cal):
+            self._store_calibration(X_cal, y_cal)
         return self
+
+    # ----------------------------------------------- hooks of _IntervalMixin
+    def _interval_windows(self, X):
+        X3 = self._validate_X(X, reset=False)
+        self._check_missing(X3)
+        return X3
+
+    def _interval_targets(self, y, n_samples):
+        y = np.asarray(self._validate_y(y, allow_nd=True), dtype=np.float64)
+        if len(y) != n_samples:
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: X has {n_samples}, "
+                f"y has {len(y)}. Pass one row of y per sample of X."
+            )
+        if y.shape[1:] != self.y_shape_:
+            raise ValueError(
+                f"y has shape {y.shape[1:]} per sample, but {type(self).__name__} "
+                f"was fitted on targets of shape {self.y_shape_}."
+            )
+        return y.reshape(n_samples, -1)
+
+    def _predict_flat(self, X3, quantiles, steps=None):
+        out = self._predict_scaled(self._scale_X(X3))
+        n_targets = len(self.y_mean_)
+        if quantiles:
+            levels = out.shape[-1]
+            out = self._unscale_quantiles(out.reshape(-1, n_targets, levels))
+            return out.reshape(len(X3), -1, levels)
+        return self._unscale_y(out.reshape(-1, n_targets)).reshape(len(X3), -1)
+
+    def _output_shape(self):
+        return self.y_shape_
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -342,13 +414,15 @@ class LSTMRegressor(RegressorMixin, _BaseLSTM):
         -------
         y_pred : ndarray
             Predictions in the shape of ``y`` seen in :meth:`fit`, e.g.
-            ``(n_samples,)`` or ``(n_samples, n_targets)``.
+            ``(n_samples,)`` or ``(n_samples, n_targets)``; the median with
+            ``quantiles``.
         """
         check_is_fitted(self, "net_")
-        X3 = self._validate_X(X, reset=False)
-        self._check_missing(X3)
-        out = self._predict_scaled(self._scale_X(X3))
-        y = self._unscale_y(out.reshape(-1, len(self.y_mean_)))
+        X3 = self._interval_windows(X)
+        if getattr(self, "quantiles_", None) is None:
+            y = self._predict_flat(X3, quantiles=False)
+        else:  # the median head
+            y = self._predict_flat(X3, quantiles=True)[..., self._median_index()]
         return y.reshape((len(X3), *self.y_shape_))
 
     def score(self, X, y, sample_weight=None):

@@ -46,6 +46,8 @@ def _fitted(name):
         return LSTMForecaster(horizon=3, **FAST).fit(X3, Y3)
     if name == "fc_diff":
         return LSTMForecaster(horizon=3, difference=1, **FAST).fit(X2, Y3)
+    if name == "fc_cal":  # 5 calibration windows
+        return LSTMForecaster(horizon=3, calibration_fraction=0.25, **FAST).fit(X2, Y3)
     return SlidingWindowTransformer(look_back=3).fit(X2)
 
 
@@ -93,6 +95,7 @@ def _continue(method, X, y, X_next, y_next, **params):
 REG, REG_P, REG_PF = "LSTMRegressor.fit", "LSTMRegressor.predict", "partial_fit"
 FC, FC_P, FC_F = "LSTMForecaster.fit", "LSTMForecaster.predict", "forecast"
 REG_S, FC_S = "LSTMRegressor.score", "LSTMForecaster.score"
+INT = "predict_interval, predict_quantiles, calibrate"
 SWT, SWT_T = "SlidingWindowTransformer.fit", "SlidingWindowTransformer.transform"
 MW = "make_windows"
 NAN_FIX = "NaN is accepted only for whole missing time steps"
@@ -224,6 +227,25 @@ CASES = [
     (FC_F, "nan_inf", "NaN in some features", fc_forecast(_with(X3[0], (5, 0), np.nan), "fc2"), VE, "history", "some but not all features"),
     (FC_F, "nan_inf", "difference with a missing last value", fc_forecast(_with(SERIES, -1, np.nan), "fc_diff"), VE, "history", "the last look_back_=6 steps of history have a missing value there.*end the history at an observed value"),
     (FC_F, "other", "unfitted", lambda: LSTMForecaster().forecast(SERIES), NotFittedError, "LSTMForecaster", "not fitted yet"),
+    # --------------------------------------------- quantiles and intervals
+    (FC, "quantiles", "quantiles unsorted", fc_fit(X2, Y3, horizon=3, quantiles=(0.9, 0.1)), VE, "quantiles", r"sorted in increasing order without duplicates.*quantiles=\(0.1, 0.9\)"),
+    (FC, "quantiles", "quantiles duplicated", fc_fit(X2, Y3, horizon=3, quantiles=(0.1, 0.5, 0.5)), VE, "quantiles", "without duplicates"),
+    (FC, "quantiles", "quantile 0", fc_fit(X2, Y3, horizon=3, quantiles=(0, 0.5)), VE, "quantiles", "strictly between 0 and 1"),
+    (REG, "quantiles", "quantile above 1", reg_fit(X3, quantiles=(0.5, 1.2)), VE, "quantiles", "strictly between 0 and 1"),
+    (REG, "quantiles", "quantiles empty", reg_fit(X3, quantiles=[]), VE, "quantiles", "non-empty 1-D sequence"),
+    (REG, "quantiles", "quantiles a scalar", reg_fit(X3, quantiles=0.5), IPE, "quantiles", "array-like or None"),
+    (FC, "calibration", "calibration_fraction=1", fc_fit(X2, calibration_fraction=1.0), IPE, "calibration_fraction", r"range \(0.0, 1.0\) or None. Got 1.0"),
+    (FC, "calibration", "calibration_fraction leaves no window", fc_fit(X2, calibration_fraction=0.01), VE, "calibration_fraction", "holds out 0 of 20 windows.*at least one window to calibrate on"),
+    (REG, "calibration", "calibration_fraction leaves no training", reg_fit(X3, calibration_fraction=0.99), VE, "calibration_fraction", "and one to train on"),
+    (INT, "calibration", "predict_interval without calibration", lambda: _fitted("fc").predict_interval(X2), VE, "calibration_fraction", r"no calibration data.*calibrate\(X_cal, y_cal\)"),
+    (INT, "calibration", "forecast coverage without calibration", fc_forecast(SERIES, coverage=0.9), VE, "calibration_fraction", "no calibration data"),
+    (INT, "calibration", "too few windows for the coverage", lambda: _fitted("fc_cal").predict_interval(X2, coverage=0.95), VE, "coverage", "calibrated on 5 window.*coverage=0.95.*needs at least 19.*Raise calibration_fraction"),
+    (INT, "coverage", "coverage=1.5", lambda: _fitted("fc_cal").predict_interval(X2, coverage=1.5), VE, "coverage", "strictly between 0 and 1.*coverage=0.9"),
+    (INT, "coverage", "coverage=0", lambda: _fitted("fc_cal").predict_interval(X2, coverage=0), VE, "coverage", "strictly between 0 and 1"),
+    (INT, "coverage", "coverage list with 1", lambda: _fitted("fc_cal").predict_interval(X2, coverage=[0.5, 1]), VE, "coverage", "got \\[0.5, 1\\]"),
+    (INT, "coverage", "forecast coverage=-0.1", lambda: _fitted("fc_cal").forecast(SERIES, coverage=-0.1), VE, "coverage", "strictly between 0 and 1"),
+    (INT, "quantiles", "predict_quantiles without quantiles", lambda: _fitted("fc").predict_quantiles(X2), VE, "quantiles", r"fitted with quantiles=None.*quantiles=\(0.1, 0.5, 0.9\)"),
+    (INT, "calibration", "calibrate with mismatched y", lambda: _fitted("fc").calibrate(X2, Y3[:5]), VE, "y", "X has 20, y has 5"),
     # ---------------------------------------------------------- make_windows
     (MW, "short", "series shorter than look_back + horizon", windows(SERIES[:4], look_back=3, horizon=2), VE, "series", r"look_back \+ horizon = 5 rows, got 4. Use a smaller look_back or horizon"),
     (MW, "short", "2-D series too short", windows(np.zeros((4, 2)), look_back=4), VE, "series", "too short"),
@@ -292,6 +314,7 @@ REQUIRED = {
     SWT: {"nan_inf", "empty", "ndim", "ragged", "dtype", "sizes"},
     SWT_T: {"nan_inf", "empty", "ndim", "ragged", "dtype", "shape"},
     "datasets": {"other"},
+    INT: {"calibration", "coverage", "quantiles"},
 }  # fmt: skip
 
 
