@@ -66,8 +66,9 @@ def test_conformal_quantile_rank_and_minimum_windows():
 
 # -------------------------------------------------------- quantile regression
 def test_forecaster_quantiles_are_ordered_and_cover_the_training_data():
-    X, y = make_windows(_noisy_sine(), look_back=20, horizon=3)
-    fc = LSTMForecaster(horizon=3, quantiles=(0.1, 0.9), **{**FAST, "max_epochs": 30})
+    X, y = make_windows(_noisy_sine(300), look_back=20, horizon=3)
+    params = {**FAST, "max_epochs": 40, "batch_size": 64}
+    fc = LSTMForecaster(horizon=3, quantiles=(0.1, 0.9), **params)
     fc.fit(X, y)
     q = fc.predict_quantiles(X)
     assert q.shape == (len(X), 3, 2)

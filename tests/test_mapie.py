@@ -1,0 +1,81 @@
+"""The estimators inside MAPIE, the scikit-learn-compatible conformal library.
+
+MAPIE really runs here: its split-conformal regressor on a fitted forecaster
+(and one it trains itself), and its time-series regressor (EnbPI on block
+bootstrap resamples, then ACI), which clones and refits our estimator.
+"""
+
+import numpy as np
+import pytest
+from mapie.regression import SplitConformalRegressor, TimeSeriesRegressor
+from mapie.subsample import BlockBootstrap
+
+from sklstm import LSTMForecaster, LSTMRegressor, make_windows
+
+FAST = dict(hidden_size=8, lr=1e-2, max_epochs=10, random_state=0)
+
+
+def _windows(n=360, look_back=12, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    series = np.sin(2 * np.pi * t / 12) + 0.3 * rng.normal(size=n)
+    return make_windows(series, look_back=look_back)
+
+
+def test_split_conformal_regressor_matches_predict_interval():
+    X, y = _windows()
+    train, cal, test = slice(0, 150), slice(150, 250), slice(250, None)
+    fc = LSTMForecaster(**FAST).fit(X[train], y[train])
+    mapie = SplitConformalRegressor(fc, confidence_level=[0.8, 0.95], prefit=True)
+    mapie.conformalize(X[cal], y[cal])
+    y_pred, y_pis = mapie.predict_interval(X[test])
+    assert y_pis.shape == (len(y[test]), 2, 2)
+    np.testing.assert_allclose(y_pred, fc.predict(X[test]))
+    # Our own split-conformal intervals on the same windows are MAPIE's.
+    ours = fc.calibrate(X[cal], y[cal]).predict_interval(X[test], [0.8, 0.95])
+    np.testing.assert_allclose(ours, y_pis, rtol=1e-6, atol=1e-9)
+    covered = (y[test, None] >= y_pis[:, 0]) & (y[test, None] <= y_pis[:, 1])
+    assert covered.mean(axis=0)[1] > 0.85
+
+
+def test_split_conformal_regressor_trains_a_regressor_itself():
+    X, y = _windows()
+    mapie = SplitConformalRegressor(
+        LSTMRegressor(**FAST), confidence_level=0.9, prefit=False
+    )
+    mapie.fit(X[:150], y[:150]).conformalize(X[150:250], y[150:250])
+    y_pred, y_pis = mapie.predict_interval(X[250:])
+    assert y_pred.shape == (len(X) - 250,) and y_pis.shape == (len(X) - 250, 2, 1)
+    assert (y_pis[:, 0, 0] <= y_pred).all() and (y_pred <= y_pis[:, 1, 0]).all()
+
+
+# MAPIE notes on update() that its confidence_level argument is unused.
+@pytest.mark.filterwarnings("ignore:\\s+This function behavior has been changed")
+def test_time_series_regressor_enbpi_and_aci_refit_the_forecaster():
+    X, y = _windows()
+    train, test = slice(0, 250), slice(250, None)
+    cv = BlockBootstrap(n_resamplings=6, length=25, random_state=0)
+    quick = LSTMForecaster(**{**FAST, "max_epochs": 5})
+    enbpi = TimeSeriesRegressor(quick, method="enbpi", cv=cv, agg_function="mean")
+    enbpi.fit(X[train], y[train])
+    fitted = enbpi.estimator_.estimators_
+    assert len(fitted) == 6 and all(isinstance(e, LSTMForecaster) for e in fitted)
+    assert all(hasattr(e, "net_") for e in fitted)  # six bootstrap refits
+    y_pred, y_pis = enbpi.predict(X[test], ensemble=True, confidence_level=0.9)
+    assert y_pis.shape == (len(y[test]), 2, 1)
+    lower, upper = y_pis[:, 0, 0], y_pis[:, 1, 0]
+    assert (lower < upper).all()
+    coverage = ((y[test] >= lower) & (y[test] <= upper)).mean()
+    assert coverage > 0.7, coverage
+    # Online update with the newly observed windows replaces old scores.
+    before = enbpi.conformity_scores_.copy()
+    enbpi.update(X[250:270], y[250:270], ensemble=True, confidence_level=0.9)
+    assert not np.array_equal(before, enbpi.conformity_scores_)
+
+    aci = TimeSeriesRegressor(quick, method="aci", cv=cv)
+    aci.fit(X[train], y[train])
+    aci.adapt_conformal_inference(
+        X[250:260], y[250:260], gamma=0.05, confidence_level=0.9
+    )
+    _, aci_pis = aci.predict(X[260:], confidence_level=0.9, allow_infinite_bounds=True)
+    assert aci_pis.shape == (len(X) - 260, 2, 1)
