@@ -125,6 +125,10 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         training target overlaps a calibration target. None trains on all
         windows; :meth:`calibrate` can then calibrate the model on other
         held-out windows (for a panel, the last windows of each series).
+        With ``normalize="window"`` the conformity scores are divided by each
+        window's standard deviation (normalised conformal prediction), so
+        series of any scale share one calibration and every interval scales
+        with its window's spread.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks, passed through to the net.
     warm_start : bool, default=False
@@ -179,6 +183,9 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     calibration_predictions_ : ndarray
         Forecasts for the calibration windows: ``(n_calibration, horizon)``,
         or ``(n_calibration, horizon, n_levels)`` quantiles.
+    calibration_scales_ : ndarray of shape (n_calibration, 1)
+        What the calibration windows' scores are divided by: each window's
+        standard deviation with ``normalize="window"``, else ones.
 
     See Also
     --------
@@ -415,6 +422,20 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
 
     def _output_shape(self):
         return () if self.horizon == 1 else (self.horizon,)
+
+    def _score_scale(self, X3):
+        """The spread of each window's target channel, with ``normalize="window"``.
+
+        Conformity scores divided by it are free of the series' scale, so the
+        windows of many series (a panel) calibrate one model together, and
+        each interval scales with its own window's spread.
+        """
+        if self.normalize != "window":
+            return np.ones((len(X3), 1))
+        source = _WindowSource(X3)
+        return np.concatenate(
+            [self._transform_windows(source.take(b))[1][1] for b in source.slices()]
+        )
 
     def _transformed(self, X3, y2):
         Xt, context = self._transform_windows(X3)

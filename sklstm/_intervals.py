@@ -163,7 +163,12 @@ class _IntervalMixin:
         return n_samples - n_cal - gap, n_samples - n_cal
 
     def _clear_calibration(self):
-        for name in ("calibration_targets_", "calibration_predictions_"):
+        names = (
+            "calibration_targets_",
+            "calibration_predictions_",
+            "calibration_scales_",
+        )
+        for name in names:
             if hasattr(self, name):
                 delattr(self, name)
 
@@ -171,6 +176,16 @@ class _IntervalMixin:
         quantiles = self.quantiles_ is not None
         self.calibration_predictions_ = self._predict_flat(X3, quantiles)
         self.calibration_targets_ = np.asarray(y_flat, dtype=np.float64)
+        self.calibration_scales_ = self._score_scale(X3)
+
+    def _score_scale(self, X3):
+        """Scale ``(n, 1)`` that divides each sample's conformity scores.
+
+        Ones here (plain absolute errors); the forecaster uses the spread of
+        each window, so that windows of series at different scales share one
+        calibration.
+        """
+        return np.ones((len(X3), 1))
 
     def _unscale_quantiles(self, out):
         """Network quantile outputs ``(n, n_outputs, n_levels)`` in units of y."""
@@ -288,6 +303,8 @@ class _IntervalMixin:
         for coverage in coverages:  # enough windows for every coverage?
             _conformal_quantile(self.calibration_targets_[:, :0], coverage)
         y_cal = self.calibration_targets_
+        s_cal = self.calibration_scales_
+        scale = self._score_scale(X3)
         n_cal_outputs = y_cal.shape[1]
         quantiles = self.quantiles_ is not None
         pred = self._predict_flat(X3, quantiles, steps)
@@ -306,16 +323,15 @@ class _IntervalMixin:
                 cal = self.calibration_predictions_
                 lo_cal = _at_level(cal, levels, lo_level)
                 hi_cal = _at_level(cal, levels, hi_level)
-                scores = np.maximum(lo_cal - y_cal, y_cal - hi_cal)
-                q = _conformal_quantile(scores, coverage)
-                lo = _at_level(pred[:, :m], levels, lo_level) - q
-                hi = _at_level(pred[:, :m], levels, hi_level) + q
+                scores = np.maximum(lo_cal - y_cal, y_cal - hi_cal) / s_cal
+                q = _conformal_quantile(scores, coverage) * scale
+                lo = _at_level(pred[:, :m], levels, lo_level) - q[:, :m]
+                hi = _at_level(pred[:, :m], levels, hi_level) + q[:, :m]
                 # CQR may shrink the heads' band; never past the point forecast.
                 lo, hi = np.minimum(lo, point[:, :m]), np.maximum(hi, point[:, :m])
             else:
-                q = _conformal_quantile(
-                    np.abs(y_cal - self.calibration_predictions_), coverage
-                )
+                errors = np.abs(y_cal - self.calibration_predictions_) / s_cal
+                q = (_conformal_quantile(errors, coverage) * scale)[:, :m]
                 lo, hi = point[:, :m] - q, point[:, :m] + q
             lower[:, :m, i], upper[:, :m, i] = lo, hi
             if n_out > m:

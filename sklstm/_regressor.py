@@ -142,6 +142,8 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
     calibration_predictions_ : ndarray
         Predictions for the calibration samples: ``(n_calibration,
         n_outputs)``, or ``(n_calibration, n_outputs, n_levels)`` quantiles.
+    calibration_scales_ : ndarray of shape (n_calibration, 1)
+        Ones: the regressor's conformity scores are not rescaled.
 
     See Also
     --------
