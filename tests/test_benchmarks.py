@@ -64,3 +64,24 @@ def test_competition_metrics():
     train = np.array([1.0, 2.0, 4.0, 8.0])  # lag-2 changes 3 and 6
     assert np.isclose(comp.mase(truth, pred, train, season=2), 15 / 4.5)
     assert np.isnan(comp.mase(truth, pred, np.ones(5), season=1))
+
+
+def test_intervals_benchmark_smoke(capsys):
+    results = _load("intervals").main(["--quick", "--subsets", "tourism_quarterly"])
+    rows = results["tourism_quarterly"]
+    assert {"seasonal naive", "sklstm split conformal", "sklstm CQR"} == set(rows)
+    for runs in rows.values():
+        for run in runs:
+            for coverage, scores in run.items():
+                assert 0 <= scores["coverage"] <= 1
+                assert scores["width"] > 0 and scores["msis"] >= scores["width"]
+    assert "| sklstm CQR |" in capsys.readouterr().out
+
+
+def test_msis_matches_the_m4_definition():
+    intervals = _load("intervals")
+    y = np.array([1.0, 5.0, 10.0])
+    lower, upper = np.array([0.0, 0.0, 0.0]), np.array([2.0, 4.0, 12.0])
+    # widths 2, 4, 12; the second value lies 1 above: penalty 2 / 0.05 * 1.
+    expected = (2 + (4 + 40) + 12) / 3 / 2.0
+    assert np.isclose(intervals.msis(y, lower, upper, 0.95, scale=2.0), expected)
