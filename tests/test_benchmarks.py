@@ -72,7 +72,7 @@ def test_intervals_benchmark_smoke(capsys):
     assert {"seasonal naive", "sklstm split conformal", "sklstm CQR"} == set(rows)
     for runs in rows.values():
         for run in runs:
-            for coverage, scores in run.items():
+            for scores in run.values():
                 assert 0 <= scores["coverage"] <= 1
                 assert scores["width"] > 0 and scores["msis"] >= scores["width"]
     assert "| sklstm CQR |" in capsys.readouterr().out
