@@ -8,6 +8,7 @@ import pytest
 import torch
 from sklearn.base import clone
 
+import sklstm
 from sklstm import LSTMForecaster, LSTMNet, LSTMRegressor, make_windows
 from sklstm._intervals import _conformal_quantile, _min_calibration
 from sklstm._module import PinballLoss
@@ -143,13 +144,18 @@ def test_calibration_fraction_holds_out_the_most_recent_windows():
         fc.predict_interval(X[-5:])
 
 
-def test_calibrated_model_pickles_and_clones():
+def test_calibrated_model_pickles_saves_and_clones(tmp_path):
     X, y = make_windows(_noisy_sine(150), look_back=10, horizon=2)
     fc = LSTMForecaster(horizon=2, quantiles=(0.1, 0.9), calibration_fraction=0.3)
     fc.set_params(**FAST).fit(X, y)
+    expected = fc.predict_interval(X[-4:], 0.8)
     restored = pickle.loads(pickle.dumps(fc))
+    np.testing.assert_array_equal(restored.predict_interval(X[-4:], 0.8), expected)
+    sklstm.save(fc, tmp_path / "model.sklstm")
+    loaded = sklstm.load(tmp_path / "model.sklstm")
+    np.testing.assert_array_equal(loaded.predict_interval(X[-4:], 0.8), expected)
     np.testing.assert_array_equal(
-        restored.predict_interval(X[-4:], 0.8), fc.predict_interval(X[-4:], 0.8)
+        loaded.predict_quantiles(X[-4:]), fc.predict_quantiles(X[-4:])
     )
     assert clone(fc).get_params()["quantiles"] == (0.1, 0.9)
 
