@@ -4,6 +4,7 @@ import io
 import json
 import os
 import pickle
+import re
 import warnings
 import zipfile
 
@@ -275,6 +276,19 @@ def copy(saved, tmp_path):
     path = tmp_path / "copy.sklstm"
     path.write_bytes(saved[0].read_bytes())
     return path
+
+
+def test_a_file_holds_json_and_plain_arrays_only(saved):
+    with zipfile.ZipFile(saved[0]) as archive:
+        names = archive.namelist()
+        assert names[0] == "manifest.json"
+        manifest = json.loads(archive.read("manifest.json"))
+        assert manifest["format"] == "sklstm-model"
+        assert manifest["sklstm_version"] == sklstm.__version__
+        assert all(re.fullmatch(r"arrays/\d+\.npy", n) for n in names[1:])
+        for name in names[1:]:
+            values = np.load(io.BytesIO(archive.read(name)), allow_pickle=False)
+            assert values.dtype != object
 
 
 def test_other_sklstm_version_loads_newer_format_is_refused(saved, copy):
