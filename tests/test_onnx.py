@@ -145,6 +145,13 @@ def test_graph_declares_opset_and_dynamic_batch(tmp_path):
     assert graph_output.type.tensor_type.shape.dim[0].dim_param == "batch"
 
 
+def test_quantile_heads_are_not_exported():
+    _, X, Y = _airline_windows()
+    est = LSTMForecaster(horizon=12, quantiles=(0.1, 0.9), **FAST).fit(X, Y)
+    with pytest.raises(NotImplementedError, match="does not export quantile heads"):
+        to_onnx(est, io.BytesIO())
+
+
 def test_unsupported_estimators_raise():
     X = np.random.default_rng(0).normal(size=(30, 5))
     y = X.sum(axis=1)
