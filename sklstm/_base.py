@@ -10,6 +10,7 @@ they validate and scale the data, then build and train a skorch
 
 import contextlib
 import copy
+import datetime
 import math
 import threading
 import warnings
@@ -23,7 +24,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch import NeuralNetRegressor
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 
 from ._module import LSTMNet, PinballLoss
 from ._validation import explain_input_errors
@@ -256,6 +257,28 @@ class _DivergenceCheck(Callback):
                     f"the {phase} loss became {loss.item()}", len(net.history), net.lr
                 )
             )
+
+
+class _TimeLeft(Callback):
+    """Record the estimated time left of the current call in the history.
+
+    skorch's ``PrintLog`` prints every history key, so with ``verbose=1`` each
+    epoch's line shows ``time_left`` (``h:mm:ss``) next to the losses and the
+    epoch duration ``dur``: the mean duration of the epochs of this call times
+    the epochs still to run. With early stopping it is an upper bound.
+    """
+
+    def __init__(self, epochs=1):
+        self.epochs = epochs
+
+    def on_train_begin(self, net, **kwargs):
+        self.done_, self.elapsed_ = 0, 0.0
+
+    def on_epoch_end(self, net, **kwargs):
+        self.done_ += 1
+        self.elapsed_ += net.history[-1, "dur"]
+        left = self.elapsed_ / self.done_ * max(self.epochs - self.done_, 0)
+        net.history.record("time_left", str(datetime.timedelta(seconds=round(left))))
 
 
 def _check_finite_weights(net):
@@ -527,6 +550,10 @@ class _BaseLSTM(BaseEstimator):
         if isinstance(optimizer, str):
             optimizer = _OPTIMIZERS[optimizer]
         callbacks = [("divergence", _DivergenceCheck())]
+        if self.verbose:
+            callbacks.append(("time_left", _TimeLeft()))
+        if self.verbose and self.verbose > 1:
+            callbacks.append(("progress_bar", ProgressBar()))
         if self.early_stopping:
             callbacks.append(
                 (
@@ -625,6 +652,9 @@ class _BaseLSTM(BaseEstimator):
                 _seed_torch(seed, devices)
                 if initialize:
                     self.net_.initialize()
+                for _, callback in self.net_.callbacks_:
+                    if isinstance(callback, _TimeLeft):
+                        callback.epochs = epochs
                 self.net_.partial_fit(dataset, epochs=epochs)
             _check_finite_weights(self.net_)
         except Exception as exc:
