@@ -62,6 +62,27 @@ class _WindowDataset(torch.utils.data.Dataset):
     def subset(self, index):
         return _WindowDataset(self.X[index], None if self.y is None else self.y[index])
 
+    @property
+    def device(self):
+        return self.X.device
+
+    def to(self, device):
+        """This dataset with its tensors on ``device``, moved once for a fit.
+
+        Batches are then sliced on the device instead of being copied there
+        one at a time. If they do not fit in the device's memory, the
+        tensors stay where they are and skorch moves each batch.
+        """
+        device = torch.device(device)
+        if device == self.X.device:
+            return self
+        try:
+            return _WindowDataset(
+                self.X.to(device), None if self.y is None else self.y.to(device)
+            )
+        except torch.cuda.OutOfMemoryError:
+            return self
+
 
 # Windows are validated, scaled and predicted in blocks of this many, so that
 # memory stays bounded however many windows a long series yields.
@@ -132,10 +153,11 @@ class _LazyWindowDataset(torch.utils.data.Dataset):
     windows at once, so both paths give the same numbers.
     """
 
-    def __init__(self, source, y, prepare):
+    def __init__(self, source, y, prepare, device="cpu"):
         self.source = source
         self.y = y
         self.prepare = prepare
+        self.device = torch.device(device)
 
     def __len__(self):
         return len(self.source)
@@ -143,12 +165,23 @@ class _LazyWindowDataset(torch.utils.data.Dataset):
     def __getitem__(self, index):
         if isinstance(index, torch.Tensor):
             index = index.numpy()
-        return self.prepare(self.source.take(index), self.y[index])
+        batch = self.prepare(self.source.take(index), self.y[index])
+        if self.device.type != "cuda":
+            return batch
+        # Page-locked memory lets the copy to the GPU run asynchronously.
+        return tuple(t.pin_memory().to(self.device, non_blocking=True) for t in batch)
 
     def subset(self, index):
         return _LazyWindowDataset(
-            _WindowSource(self.source.X3[index]), self.y[index], self.prepare
+            _WindowSource(self.source.X3[index]),
+            self.y[index],
+            self.prepare,
+            self.device,
         )
+
+    def to(self, device):
+        """This dataset, preparing its batches for ``device``."""
+        return _LazyWindowDataset(self.source, self.y, self.prepare, device)
 
 
 class _RunningStats:
@@ -212,7 +245,12 @@ class _BatchIterator:
     def __iter__(self):
         n = len(self.dataset)
         if self.shuffle:
+            # Drawn on the CPU whatever the device, so that a seed gives the
+            # same batches everywhere; moved once per epoch to index tensors
+            # that live on a GPU.
             order = torch.randperm(n)
+            if isinstance(self.dataset, _WindowDataset):
+                order = order.to(self.dataset.device)
             for start in range(0, n, self.batch_size):
                 yield self.dataset[order[start : start + self.batch_size]]
         else:
@@ -726,6 +764,9 @@ class _BaseLSTM(BaseEstimator):
                 f"{len(dataset)} samples for early stopping, leaving none to train on. "
                 "Lower validation_fraction or pass more data."
             )
+        if hasattr(dataset, "to"):
+            # In-memory windows move to the device once for the whole fit.
+            dataset = dataset.to(self.net_.device)
         seed = self._seed()
         if not initialize:
             # Continued training: vary the shuffling between calls.
@@ -830,16 +871,21 @@ class _BaseLSTM(BaseEstimator):
         out = []
         try:
             with self._torch_threads(), torch.inference_mode():
+                if torch.device(device).type != "cpu":
+                    # One copy to the device and one back, not one per batch.
+                    with contextlib.suppress(torch.cuda.OutOfMemoryError):
+                        Xt = Xt.to(device)
                 for start in range(0, len(Xt), size):
                     batch = Xt[start : start + size]
                     n = len(batch)
                     if n < size:
                         pad = batch.new_zeros((size - n, *batch.shape[1:]))
                         batch = torch.cat([batch, pad])
-                    out.append(module(batch.to(device))[:n].cpu())
+                    out.append(module(batch.to(device))[:n])
+                out = torch.cat(out).cpu()
         finally:
             module.train(was_training)
-        return torch.cat(out).numpy()
+        return out.numpy()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
