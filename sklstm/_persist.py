@@ -127,6 +127,16 @@ def _criteria():
     return losses
 
 
+def _skorch_class(cls):
+    """The skorch class a network class is, or derives from (nearest first).
+
+    sklstm trains with private subclasses of skorch's nets that only trim
+    per-batch bookkeeping; files name the skorch class they extend.
+    """
+    known = tuple(_NET_CLASSES.values())
+    return next((base for base in cls.__mro__ if base in known), None)
+
+
 def _class_key(cls, table):
     for key, known in table.items():
         if cls is known:
@@ -249,7 +259,7 @@ class _Writer:
 
     def net(self, net, where):
         module = _class_key(net.module, _MODULES)
-        net_class = _class_key(type(net), _NET_CLASSES)
+        net_class = _class_key(_skorch_class(type(net)), _NET_CLASSES)
         criterion = _class_key(net.criterion, _criteria())
         if None in (module, net_class, criterion) or not net.initialized_:
             raise ValueError(
@@ -534,7 +544,7 @@ class _Reader:
             net = est._build_net(**kwargs)
         finally:
             est.device = saved_device
-        if type(net) is not net_class:
+        if _skorch_class(type(net)) is not net_class:
             raise _Corrupt(
                 f"it describes a {node['net_class']} network, but "
                 f"{type(est).__name__} builds a {type(net).__name__}"

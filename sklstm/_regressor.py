@@ -104,7 +104,11 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         so each parallel fit is bounded without it. See the scaling guide
         (``docs/scaling.rst``).
     verbose : int, default=0
-        Print skorch's per-epoch log when positive.
+        0 prints nothing. 1 prints skorch's log after every epoch: the
+        training (and, with early stopping, validation) loss, the epoch's
+        duration ``dur`` in seconds and the estimated ``time_left`` of the
+        call (``h:mm:ss``). 2 also shows a progress bar of the batches of
+        each epoch, on standard error.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout and shuffling. An int gives
         bit-identical refits, also across processes, on the same device and

@@ -4,6 +4,7 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import torch
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -114,3 +115,22 @@ def test_global_track_smoke(capsys):
     assert len(rows["sklstm global"]["seeds"]) == 2
     assert meta["series"] == 12 and meta["horizon"] == 8
     assert "| sklstm global |" in capsys.readouterr().out
+
+
+def test_speed_benchmark_smoke(capsys):
+    threads = torch.get_num_threads()
+    try:
+        table, sizes, panels = _load("speed").main(quick=True, out=None, device="cpu")
+    finally:
+        torch.set_num_threads(threads)
+    kinds = {row[0] for row in table}
+    methods = ["fit", "predict"]
+    names = ["LSTMRegressor", "LSTMForecaster"]
+    assert kinds == {f"{name}.{method}" for name in names for method in methods}
+    # The hand-written loop is timed at every row, next to sklstm.
+    assert all(hw > 0 and hc > 0 and ow > 0 and oc > 0 for *_, hw, hc, ow, oc in table)
+    assert all(hand > 0 and ours > 0 for *_, hand, ours in sizes + panels)
+    assert {row[3] for row in sizes if row[0] == "look_back"} == {8, 16}
+    out = capsys.readouterr().out
+    assert "| LSTMForecaster.predict | cpu | 32 |" in out
+    assert "us per sample-step" in out and "| one epoch | cpu | 1000 | 256 |" in out

@@ -1,0 +1,103 @@
+"""sklstm's trimmed skorch loop keeps skorch's behaviour where it matters."""
+
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+from skorch import NeuralNetRegressor
+from skorch.callbacks import Callback
+
+import sklstm
+from sklstm import LSTMForecaster, LSTMRegressor, make_windows
+
+FAST = dict(hidden_size=4, max_epochs=2, batch_size=50, random_state=0)
+
+
+def _data():
+    X, y = make_windows(np.sin(np.arange(210) / 5.0), look_back=10)
+    return np.array(X), y  # 200 windows: 4 batches of 50 per epoch
+
+
+class _Counter(Callback):
+    def initialize(self):
+        self.calls_ = {"begin": 0, "grad": 0, "end": 0}
+        self.modes_ = []
+        return self
+
+    def on_batch_begin(self, net, **kwargs):
+        self.calls_["begin"] += 1
+
+    def on_grad_computed(self, net, named_parameters=None, **kwargs):
+        self.calls_["grad"] += 1
+        assert all(p.grad is not None for _, p in named_parameters)
+
+    def on_batch_end(self, net, **kwargs):
+        self.calls_["end"] += 1
+        self.modes_.append(net.module_.training)
+        net.module_.eval()  # the next training batch must be in train mode again
+
+
+class _Quiet(Callback):
+    """Defines no per-batch hook."""
+
+
+def test_per_batch_hooks_reach_the_callbacks_that_define_them():
+    X, y = _data()
+    reg = LSTMRegressor(callbacks=[("count", _Counter()), ("quiet", _Quiet())], **FAST)
+    reg.fit(X, y)
+    counter = dict(reg.net_.callbacks_)["count"]
+    assert counter.calls_ == {"begin": 8, "grad": 8, "end": 8}
+    # Every training batch ran in train mode, although the callback switched
+    # the module to eval mode after each one.
+    assert counter.modes_ == [True] * 8
+    # Callbacks without per-batch hooks are not called for every batch.
+    quiet = dict(reg.net_.callbacks_)["quiet"]
+    owners = [
+        getattr(hook, "__self__", None)
+        for hooks in reg.net_.batch_hooks_.values()
+        for hook in hooks
+    ]
+    assert any(o is counter for o in owners)
+    assert not any(o is quiet for o in owners)
+
+
+def test_history_records_every_batch():
+    X, y = _data()
+    reg = LSTMRegressor(early_stopping=True, validation_fraction=0.25, **FAST)
+    history = reg.fit(X, y).net_.history
+    for epoch in history:
+        batches = epoch["batches"]
+        assert len(batches) == 3 + 1  # 150 training windows, 50 validation ones
+        assert [set(b) for b in batches[:3]] == [{"train_loss", "train_batch_size"}] * 3
+        assert set(batches[3]) == {"valid_loss", "valid_batch_size"}
+        np.testing.assert_allclose(
+            epoch["train_loss"], np.mean([b["train_loss"] for b in batches[:3]])
+        )
+
+
+def test_pickled_net_drops_its_hook_cache_and_keeps_training():
+    X, y = _data()
+    reg = LSTMRegressor(callbacks=[("count", _Counter())], **FAST).fit(X, y)
+    assert reg.net_.batch_hooks_
+    restored = pickle.loads(pickle.dumps(reg))
+    assert "batch_hooks_" not in vars(restored.net_)
+    restored.partial_fit(X, y)
+    assert dict(restored.net_.callbacks_)["count"].calls_["end"] == 8 + 4
+    assert isinstance(restored.net_, NeuralNetRegressor)
+
+
+@pytest.mark.skipif(not hasattr(sklstm, "save"), reason="sklstm.save not available")
+def test_saved_files_name_the_skorch_class_and_load_into_the_fast_one(tmp_path):
+    X, y = _data()
+    fc = LSTMForecaster(**FAST).fit(X, y)
+    path = tmp_path / "model.sklstm"
+    sklstm.save(fc, path)
+    with zipfile.ZipFile(path) as archive:
+        manifest = archive.read("manifest.json").decode()
+    assert '"net_class": "skorch.NeuralNetRegressor"' in manifest
+    loaded = sklstm.load(path)
+    assert type(loaded.net_) is type(fc.net_)
+    np.testing.assert_array_equal(loaded.predict(X), fc.predict(X))
+    loaded.partial_fit(X, y)
+    assert len(loaded.net_.history) == 3
