@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
-from skorch import NeuralNetRegressor
+from skorch import NeuralNet, NeuralNetRegressor
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.history import History
 
@@ -325,8 +325,8 @@ class _History(History):
         list.__getitem__(self, -1)["batches"][-1][attr] = value
 
 
-class _Net(NeuralNetRegressor):
-    """skorch's ``NeuralNetRegressor`` doing less Python work per batch.
+class _LeanLoop:
+    """skorch's training loop doing less Python work per batch (a mixin).
 
     The training loop is skorch's; the arithmetic is unchanged, so results
     are bit-identical. Profiling the small networks these estimators train
@@ -383,6 +383,18 @@ class _Net(NeuralNetRegressor):
         state = super().__getstate__()
         state.pop("batch_hooks_", None)  # bound methods, rebuilt on demand
         return state
+
+
+class _Net(_LeanLoop, NeuralNetRegressor):
+    """skorch's ``NeuralNetRegressor`` with the lean loop of :class:`_LeanLoop`."""
+
+
+class _LeanNet(_LeanLoop, NeuralNet):
+    """skorch's ``NeuralNet`` with the lean loop of :class:`_LeanLoop`."""
+
+
+# The skorch class an estimator asks _build_net for -> the lean class built.
+_LEAN_NETS = {NeuralNetRegressor: _Net, NeuralNet: _LeanNet}
 
 
 class _TimeLeft(Callback):
@@ -603,18 +615,50 @@ class _BaseLSTM(BaseEstimator):
             )
 
     # ---------------------------------------------------------------- scaling
-    def _fit_x_scaler(self, X3):
-        n_channels = X3.shape[2]
+    def _fit_x_scaler(self, source):
+        """Per-channel mean and scale of the windows of ``source``, block-wise.
+
+        ``source`` is a :class:`_WindowSource`; reading it a block at a time
+        never copies all windows, and gives the same numbers whether they are
+        a strided view of one series or an array of their own.
+        """
+        stats = _RunningStats()
+        n_channels = source.X3.shape[2]
         if self.scale_X:
-            flat = X3.reshape(-1, n_channels)
             with np.errstate(over="ignore"):  # overflow is reported below
-                mean = np.nanmean(flat, axis=0, dtype=np.float64)
-                scale = np.nanstd(flat, axis=0, dtype=np.float64)
-            _check_scale(mean, scale, "X")
-            scale[~(scale > np.finfo(np.float32).eps * np.maximum(1, abs(mean)))] = 1.0
-        else:
-            mean, scale = np.zeros(n_channels), np.ones(n_channels)
+                for block in source.slices():
+                    stats.update(source.take(block).reshape(-1, n_channels))
+        mean, scale = stats.result(self.scale_X, n_channels)
+        _check_scale(mean, scale, "X")
         self.x_mean_, self.x_scale_ = mean, scale
+
+    def _check_missing_blocks(self, source, name="X"):
+        """:meth:`_check_missing` on the windows of ``source``, block-wise."""
+        for block in source.slices():
+            self._check_missing(source.take(block), name, offset=block.start)
+
+    def _dataset(self, source, targets):
+        """Training data: the windows gathered per batch when ``source`` is lazy.
+
+        Windows that are a strided view of one series (as
+        :func:`~sklstm.make_windows` returns them) are scaled batch by batch
+        from the series instead of being copied all at once; both paths give
+        the same tensors.
+        """
+        if source.lazy:
+            return _LazyWindowDataset(
+                source, targets, lambda X3, y: (self._scale_X(X3), y)
+            )
+        return _WindowDataset(self._scale_X(source.X3), targets)
+
+    def _predict_windows_scaled(self, source):
+        """Network outputs for the windows of ``source``, a block at a time."""
+        return np.concatenate(
+            [
+                self._predict_scaled(self._scale_X(source.take(block)))
+                for block in source.slices()
+            ]
+        )
 
     def _fit_y_scaler(self, y2):
         if self.scale_y:
@@ -668,9 +712,29 @@ class _BaseLSTM(BaseEstimator):
             ) from exc
 
     def _build_net(
-        self, n_features, output_size, return_sequences=False, quantiles=None
+        self,
+        n_features,
+        output_size,
+        return_sequences=False,
+        quantiles=None,
+        criterion=None,
+        net_class=NeuralNetRegressor,
+        **net_params,
     ):
-        """The skorch net; ``quantiles`` (levels) gives pinball-loss heads."""
+        """The skorch net around :class:`~sklstm.LSTMNet`, not initialised yet.
+
+        ``quantiles`` (levels) gives pinball-loss heads. ``criterion`` is the
+        loss: None for mean squared error (pinball loss with quantiles), the
+        cross-entropy for the classifier. ``net_params`` go to the net as they
+        are, e.g. ``criterion__weight``.
+        """
+        if criterion is None:
+            criterion = torch.nn.MSELoss if quantiles is None else PinballLoss
+        if quantiles is not None:
+            net_params = {
+                "criterion__quantiles": [float(q) for q in quantiles],
+                **net_params,
+            }
         self._check_device()
         optimizer = self.optimizer
         if isinstance(optimizer, str):
@@ -699,7 +763,7 @@ class _BaseLSTM(BaseEstimator):
         for i, cb in enumerate(copy.deepcopy(self.callbacks or [])):
             name = cb[0] if isinstance(cb, tuple) else f"user_{i}"
             callbacks.append(cb if isinstance(cb, tuple) else (name, cb))
-        return _Net(
+        return _LEAN_NETS[net_class](
             module=LSTMNet,
             module__n_features=n_features,
             module__output_size=output_size,
@@ -710,12 +774,7 @@ class _BaseLSTM(BaseEstimator):
             module__return_sequences=return_sequences,
             module__cell=self.cell,
             module__n_quantiles=None if quantiles is None else len(quantiles),
-            criterion=torch.nn.MSELoss if quantiles is None else PinballLoss,
-            **(
-                {}
-                if quantiles is None
-                else {"criterion__quantiles": [float(q) for q in quantiles]}
-            ),
+            criterion=criterion,
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
@@ -730,6 +789,7 @@ class _BaseLSTM(BaseEstimator):
             callbacks=callbacks,
             device=self.device,
             verbose=self.verbose,
+            **net_params,
         )
 
     def _torch_threads(self):
