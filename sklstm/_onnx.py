@@ -37,8 +37,9 @@ class _Graph(nn.Module):
         # outputs back in float64: the graph does the same.
         self.register_buffer("x_mean", _tensor(est.x_mean_, torch.float32))
         self.register_buffer("x_scale", _tensor(est.x_scale_, torch.float32))
-        self.register_buffer("y_mean", _tensor(est.y_mean_, torch.float64))
-        self.register_buffer("y_scale", _tensor(est.y_scale_, torch.float64))
+        if hasattr(est, "y_mean_"):
+            self.register_buffer("y_mean", _tensor(est.y_mean_, torch.float64))
+            self.register_buffer("y_scale", _tensor(est.y_scale_, torch.float64))
 
     def outputs(self, X):
         """Network outputs in the units of the (transformed) targets, float64."""
@@ -60,6 +61,13 @@ class _RegressorGraph(_Graph):
     def forward(self, X):
         # -1: the batch axis stays dynamic in the traced graph.
         return self.outputs(X).reshape((-1, *self.y_shape)).to(torch.float32)
+
+
+class _ClassifierGraph(_Graph):
+    def forward(self, X):
+        scaled = (X.to(torch.float32) - self.x_mean) / self.x_scale
+        logits = self.network(scaled).to(torch.float64)
+        return torch.softmax(logits, dim=1).to(torch.float32)
 
 
 class _ForecasterGraph(_Graph):
@@ -125,13 +133,14 @@ class _ForecasterGraph(_Graph):
 
 
 def _graph(estimator, steps):
+    from ._classifier import LSTMClassifier
     from ._forecaster import LSTMForecaster
     from ._regressor import LSTMRegressor
 
-    if type(estimator) not in (LSTMRegressor, LSTMForecaster):
+    if type(estimator) not in (LSTMRegressor, LSTMClassifier, LSTMForecaster):
         raise NotImplementedError(
-            f"to_onnx exports LSTMRegressor and LSTMForecaster; got "
-            f"{type(estimator).__name__}. Export the sklstm estimator of a "
+            f"to_onnx exports LSTMRegressor, LSTMClassifier and LSTMForecaster; "
+            f"got {type(estimator).__name__}. Export the sklstm estimator of a "
             "pipeline and apply the other steps outside the graph."
         )
     check_is_fitted(estimator, "net_")
@@ -145,12 +154,14 @@ def _graph(estimator, steps):
             "to_onnx does not export quantile heads (quantiles=...); export a "
             "model fitted with quantiles=None, or serve this one in Python."
         )
-    if isinstance(estimator, LSTMRegressor):
+    if isinstance(estimator, (LSTMRegressor, LSTMClassifier)):
         if steps is not None:
             raise ValueError(
-                "steps is for LSTMForecaster; an LSTMRegressor graph predicts "
-                "what predict does. Leave steps=None."
+                f"steps is for LSTMForecaster; an {type(estimator).__name__} "
+                "graph has the outputs of one network pass. Leave steps=None."
             )
+        if isinstance(estimator, LSTMClassifier):
+            return _ClassifierGraph(estimator)
         return _RegressorGraph(estimator)
     if steps is None:
         steps = estimator.horizon
@@ -181,14 +192,14 @@ def to_onnx(estimator, path, *, steps=None, opset=DEFAULT_OPSET):
 
     Parameters
     ----------
-    estimator : LSTMRegressor or LSTMForecaster
+    estimator : LSTMRegressor, LSTMClassifier or LSTMForecaster
         A fitted estimator.
     path : str, path-like or binary file object
         Where to write the ``.onnx`` model.
     steps : int, default=None
         For :class:`~sklstm.LSTMForecaster`: the number of future values the
         graph returns per window, fixed in the graph; ``horizon`` when None.
-        Must be None for :class:`~sklstm.LSTMRegressor`.
+        Must be None for the other estimators.
     opset : int, default=17
         ONNX opset of the graph.
 
@@ -200,9 +211,10 @@ def to_onnx(estimator, path, *, steps=None, opset=DEFAULT_OPSET):
     Raises
     ------
     NotImplementedError
-        For an estimator other than :class:`~sklstm.LSTMRegressor` and
-        :class:`~sklstm.LSTMForecaster` (a pipeline, a transformer) or a
-        network other than :class:`~sklstm.LSTMNet`.
+        For an estimator other than :class:`~sklstm.LSTMRegressor`,
+        :class:`~sklstm.LSTMClassifier` and :class:`~sklstm.LSTMForecaster`
+        (a pipeline, a transformer), a network other than
+        :class:`~sklstm.LSTMNet`, or quantile heads.
     ValueError
         For ``steps`` beyond ``horizon`` with windows that have covariates,
         which cannot be rolled forward.
@@ -218,7 +230,10 @@ def to_onnx(estimator, path, *, steps=None, opset=DEFAULT_OPSET):
     ``fit`` (``input_shape_``; reshape 2-D windows to 3-D first). It has one
     output, ``"y"``, float32: for a forecaster ``(batch, steps)``, for a
     regressor the shape ``predict`` returns (``(batch,)``, ``(batch,
-    n_targets)``, ...). The batch axis is dynamic. The outputs match
+    n_targets)``, ...), for a classifier the probabilities of
+    ``predict_proba``, ``(batch, n_classes)`` in the order of ``classes_``
+    (the labels themselves stay outside the graph: take the argmax). The
+    batch axis is dynamic. The outputs match
     ``predict`` to float32 precision (the transforms run in float64 inside
     the graph, the network in float32, as in ``predict``).
 

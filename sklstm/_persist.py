@@ -85,11 +85,12 @@ _SKLEARN_CLASSES = (
 
 def _sklstm_classes():
     # Imported here: the estimator modules import this package's __init__.
+    from ._classifier import LSTMClassifier
     from ._forecaster import LSTMForecaster
     from ._regressor import LSTMRegressor
     from ._window import SlidingWindowTransformer
 
-    return (LSTMRegressor, LSTMForecaster, SlidingWindowTransformer)
+    return (LSTMRegressor, LSTMClassifier, LSTMForecaster, SlidingWindowTransformer)
 
 
 def _allowed_classes():
@@ -312,7 +313,7 @@ def save(estimator, path):
     ----------
     estimator : estimator
         A fitted (or unfitted) :class:`~sklstm.LSTMRegressor`,
-        :class:`~sklstm.LSTMForecaster` or
+        :class:`~sklstm.LSTMClassifier`, :class:`~sklstm.LSTMForecaster` or
         :class:`~sklstm.SlidingWindowTransformer`, or a
         :class:`~sklearn.pipeline.Pipeline` of those and of scikit-learn's
         :class:`~sklearn.preprocessing.StandardScaler`,

@@ -9,6 +9,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklstm import (
+    LSTMClassifier,
     LSTMForecaster,
     LSTMRegressor,
     SlidingWindowTransformer,
@@ -125,6 +126,20 @@ def test_regressor_graph_matches_predict_on_random_data(params):
         _assert_close(_run(session, rows), est.predict(rows))
 
 
+def test_classifier_graph_returns_predict_proba():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(60, 6, 2))
+    labels = np.array(["a", "b", "c"])[np.digitize(X[:, -1, 0], [-0.5, 0.5])]
+    est = LSTMClassifier(bidirectional=True, **FAST).fit(X, labels)
+    session, _ = _session(est)
+    for rows in (X[:1], X):
+        proba = _run(session, rows)
+        _assert_close(proba, est.predict_proba(rows))
+        np.testing.assert_array_equal(
+            est.classes_[proba.argmax(axis=1)], est.predict(rows)
+        )
+
+
 def test_graph_declares_opset_and_dynamic_batch(tmp_path):
     _, X, Y = _airline_windows()
     est = LSTMForecaster(horizon=12, **FAST).fit(X[:40], Y[:40])
@@ -155,7 +170,9 @@ def test_quantile_heads_are_not_exported():
 def test_unsupported_estimators_raise():
     X = np.random.default_rng(0).normal(size=(30, 5))
     y = X.sum(axis=1)
-    with pytest.raises(NotImplementedError, match="exports LSTMRegressor and"):
+    with pytest.raises(
+        NotImplementedError, match="exports LSTMRegressor, LSTMClassifier"
+    ):
         to_onnx(SlidingWindowTransformer(look_back=2).fit(X), io.BytesIO())
     pipe = make_pipeline(StandardScaler(), LSTMRegressor(max_epochs=1)).fit(X, y)
     with pytest.raises(NotImplementedError, match="got Pipeline"):

@@ -29,6 +29,7 @@ from skorch.exceptions import DeviceWarning
 
 import sklstm
 from sklstm import (
+    LSTMClassifier,
     LSTMForecaster,
     LSTMRegressor,
     SlidingWindowTransformer,
@@ -93,6 +94,22 @@ def test_regressor_round_trip_is_bit_identical(params, tmp_path):
     assert loaded.n_epochs_ == est.n_epochs_ == len(loaded.net_.history)
     assert type(loaded.net_) is type(est.net_)
     assert loaded.net_.criterion is est.net_.criterion is torch.nn.MSELoss
+
+
+def test_classifier_round_trip_with_string_labels_and_class_weight(tmp_path):
+    X, y = _regression()
+    labels = np.where(y > 0.3, "up", np.where(y < -0.3, "down", "flat"))
+    est = LSTMClassifier(class_weight={"up": 2.0}, **FAST).fit(X, labels)
+    loaded = _round_trip(est, tmp_path)
+    _assert_same_fit(est, loaded)
+    assert loaded.net_.criterion is torch.nn.CrossEntropyLoss
+    assert type(loaded.net_) is type(est.net_)
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    # The class weights of the loss are restored too: training goes on alike.
+    est.partial_fit(X, labels)
+    loaded.partial_fit(X, labels)
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
 
 
 FORECASTERS = {
