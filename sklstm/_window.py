@@ -439,6 +439,7 @@ def make_windows(
     if panel is None:
         return _windows_of_one(series, look_back, horizon, target)
 
+    _check_panel_lengths(panel, look_back, horizon)
     Xs, ys = [], []
     for series_id, piece in zip(panel.ids, panel.series):
         with _naming_series(series_id):
@@ -455,6 +456,31 @@ def make_windows(
     # Each series' windows are a view of that series; the panel's windows
     # are gathered into one new array.
     return np.concatenate(Xs), np.concatenate(ys)
+
+
+def _check_panel_lengths(panel, look_back, horizon):
+    """Name every series of a panel too short for one window, not just the first."""
+    need = look_back + horizon
+    rows = [np.shape(piece)[0] if np.ndim(piece) else None for piece in panel.series]
+    short = [
+        (series_id, n)
+        for series_id, n in zip(panel.ids, rows)
+        if n is not None and n < need
+    ]
+    if not short:
+        return
+    (first, n_first), count = short[0], len(short)
+    listed = ", ".join(f"{series_id!r} ({n} rows)" for series_id, n in short[:10])
+    more = f" and {count - 10} more" if count > 10 else ""
+    raise ValueError(
+        f"series {first!r} of the panel: series is too short for one window: it "
+        f"has {n_first} rows, look_back + horizon = {look_back + horizon} are "
+        f"needed. {count} of the {len(panel.ids)} series are that short: "
+        f"{listed}{more}. Leave them out of the training panel (they add no "
+        "window), or use a smaller look_back or horizon; "
+        "LSTMForecaster.forecast can still continue them from a history "
+        "left-padded with NaN."
+    )
 
 
 def _windows_of_one(series, look_back, horizon, target):

@@ -27,13 +27,27 @@ def test_strategies_benchmark_smoke(capsys):
 
 
 def test_accuracy_benchmark_smoke(capsys):
-    results, summary = _load("accuracy").main(["airline", "elnino"], quick=True)
-    expected = {"naive", "seasonal naive", "Ridge on lags", "sklstm direct"}
-    assert expected | {"sklstm recursive"} == set(summary)
-    for rows in results.values():
-        for mase, smape, _seconds in rows.values():
-            assert np.isfinite(mase) and mase > 0 and 0 <= smape <= 200
+    results, summary = _load("accuracy").main(
+        ["airline", "us_cpi"], seeds=(0, 1), quick=True
+    )
+    expected = {"naive", "seasonal naive", "Ridge on lags", "sklstm seed 0"}
+    assert expected | {"sklstm seed 1", "sklstm seed ensemble"} <= set(summary)
+    assert "sklstm (mean ± std over seeds)" in summary
+    for origins in results.values():
+        for rows in origins.values():
+            for mase, smape, _seconds in rows.values():
+                assert np.isfinite(mase) and mase > 0 and 0 <= smape <= 200
     assert "geo. mean MASE" in capsys.readouterr().out
+
+
+def test_accuracy_local_series_load():
+    acc = _load("accuracy")
+    assert len(acc.SERIES) >= 20
+    for name, season, horizon in acc.SERIES:
+        values = acc.load_series(name)
+        assert values.ndim == 1 and np.isfinite(values).all(), name
+        # Four origins, each with a history of at least two windows.
+        assert len(values) - 4 * horizon >= max(3 * season, 2 * horizon) + horizon, name
 
 
 def test_competition_harness_reproduces_published_seasonal_naive():
@@ -105,3 +119,18 @@ def test_speed_benchmark_smoke(capsys):
     out = capsys.readouterr().out
     assert "| LSTMForecaster.predict | cpu | 32 |" in out
     assert "us per sample-step" in out and "| one epoch | cpu | 1000 | 256 |" in out
+
+
+def test_global_track_smoke(capsys):
+    results = _load("global_track").main(
+        ["m3_quarterly"], split="validation", quick=True, use_cache=False
+    )
+    rows, meta = results["m3_quarterly"]
+    expected = {"seasonal naive", "Ridge", "global Ridge", "sklstm global"}
+    assert expected <= set(rows)
+    assert "sklstm global, 2-seed ensemble" in rows
+    for row in rows.values():
+        assert 0 < row["sMAPE"] < 200 and np.isfinite(row["MASE"])
+    assert len(rows["sklstm global"]["seeds"]) == 2
+    assert meta["series"] == 12 and meta["horizon"] == 8
+    assert "| sklstm global |" in capsys.readouterr().out

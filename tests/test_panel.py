@@ -415,3 +415,24 @@ def test_panel_forecast_names_the_series_that_fails(global_model):
     panel = {"ok": np.arange(30.0), "short": np.arange(5.0)}
     with pytest.raises(ValueError, match="series 'short' of the panel: history has 5"):
         global_model.forecast(panel)
+
+
+def test_make_windows_names_every_short_series_of_a_panel():
+    panel = {f"s{i}": np.arange(float(n)) for i, n in enumerate([9, 3, 10, 4, 2])}
+    with pytest.raises(ValueError) as info:
+        make_windows(panel, look_back=3, horizon=2)
+    message = str(info.value)
+    assert "3 of the 5 series are that short" in message
+    for name, n in [("s1", 3), ("s3", 4), ("s4", 2)]:
+        assert f"'{name}' ({n} rows)" in message
+    assert "'s0'" not in message and "'s2'" not in message
+    # Dropping the series it names leaves a panel that windows.
+    kept = {k: v for k, v in panel.items() if len(v) >= 5}
+    X, y = make_windows(kept, look_back=3, horizon=2)
+    assert len(X) == (9 - 4) + (10 - 4)
+
+
+def test_make_windows_lists_at_most_ten_short_series():
+    panel = [np.arange(2.0)] * 12 + [np.arange(10.0)]
+    with pytest.raises(ValueError, match="12 of the 13 series.* and 2 more"):
+        make_windows(panel, look_back=2, horizon=1)

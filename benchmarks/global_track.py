@@ -1,0 +1,311 @@
+"""Global track: one model per competition subset, trained on all its series.
+
+For every subset of ``competitions.SUBSETS`` (Tourism monthly and quarterly,
+M3 quarterly and other, M1 monthly) each model forecasts the held-out block
+of every series, and sMAPE, MAPE and MASE are averaged over the series.
+
+Models, all in the same run:
+
+- seasonal naive (the last season repeated);
+- statsforecast ``AutoETS`` and ``AutoTheta`` (``season_length`` = the
+  subset's period), one model per series;
+- Ridge on lag windows per series (``look_back`` as below, shortened to half
+  the usable length of short series), direct multi-output;
+- one global Ridge on the same panel windows as the LSTM, each window and its
+  targets scaled by the window's own mean and standard deviation (the
+  instance normalisation the LSTM uses by default);
+- one global ``LSTMForecaster`` per seed:
+  ``LSTMForecaster(horizon=h, **settings).fit(*make_windows(panel, look_back,
+  h))`` and ``forecast(panel)``; the mean and spread over the seeds are
+  reported, and the forecast averaged over the seeds ("seed ensemble");
+- neuralforecast's LSTM only with ``--neuralforecast`` (not installed by the
+  ``benchmark`` extra: heavy).
+
+Series shorter than ``look_back + h`` give no training window: the benchmark
+reports how many, trains on the others and forecasts them from their
+history left-padded with missing values (which the LSTM skips).
+
+Settings are chosen with ``--split validation`` (the last ``h`` points of
+every training series held out); the test block is scored with ``--split
+test``. Forecasts are cached under ``benchmarks/results/cache`` (keyed by
+subset, split, model and settings), so re-running only trains what changed.
+"""
+
+import hashlib
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import Ridge
+
+from sklstm import LSTMForecaster, make_windows
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import competitions  # noqa: E402
+
+CACHE = Path(__file__).resolve().parent / "results" / "cache"
+
+# look_back per subset: three seasons, or twice the horizon for m=1.
+LOOK_BACK = {
+    "tourism_monthly": 36,
+    "tourism_quarterly": 12,
+    "m3_quarterly": 12,
+    "m3_other": 16,
+    "m1_monthly": 36,
+}
+
+# Settings of the global LSTM: the reference run of issue 11 (batch 256, 30
+# epochs, otherwise defaults), with a training budget fixed in advance:
+# at most about 800k window passes (3000 batches of 256) per fit, so the
+# largest subset (Tourism monthly, 79k windows) trains 11 epochs.
+LSTM_SETTINGS = {"batch_size": 256, "max_epochs": 30}
+WINDOW_PASSES = 800_000
+
+
+def budget_epochs(n_windows, max_epochs=30):
+    """Epochs for ``n_windows`` windows within the ``WINDOW_PASSES`` budget."""
+    return int(max(1, min(max_epochs, np.ceil(WINDOW_PASSES / n_windows))))
+
+
+def _key(*parts):
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def _cached(name, compute, use_cache=True):
+    """``(forecasts, seconds)`` from the cache or from ``compute()``."""
+    path = CACHE / f"{name}.npz"
+    if use_cache and path.exists():
+        data = np.load(path)
+        return data["forecasts"], float(data["seconds"])
+    start = time.perf_counter()
+    forecasts = np.asarray(compute(), dtype=float)
+    seconds = time.perf_counter() - start
+    if use_cache:
+        CACHE.mkdir(parents=True, exist_ok=True)
+        np.savez(path, forecasts=forecasts, seconds=seconds)
+    return forecasts, seconds
+
+
+def long_table(subset):
+    """The training series as statsforecast's long table (integer time)."""
+    return pd.DataFrame(
+        {
+            "unique_id": np.repeat(subset.ids, [len(x) for x in subset.train]),
+            "ds": np.concatenate([np.arange(len(x)) for x in subset.train]),
+            "y": np.concatenate(subset.train),
+        }
+    )
+
+
+def statsforecast_model(subset, model_name):
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS, AutoTheta
+
+    model = {"AutoETS": AutoETS, "AutoTheta": AutoTheta}[model_name]
+    sf = StatsForecast(models=[model(season_length=subset.season)], freq=1, n_jobs=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fc = sf.forecast(df=long_table(subset), h=subset.horizon)
+    fc = fc.set_index("unique_id")
+    col = [c for c in fc.columns if c not in ("ds",)][0]
+    return np.stack([fc.loc[i, col].to_numpy() for i in subset.ids])
+
+
+def ridge_per_series(subset, look_back):
+    h, out = subset.horizon, []
+    for x in subset.train:
+        lb = min(look_back, max(1, (len(x) - h) // 2))
+        if len(x) - lb - h + 1 < 1:
+            out.append(competitions.seasonal_naive(x, subset.season, h))
+            continue
+        X, y = make_windows(x, lb, h)
+        model = Ridge(alpha=1.0).fit(X, y.reshape(len(X), -1))
+        out.append(model.predict(x[None, -lb:])[0])
+    return np.stack(out)
+
+
+def _normalise(X):
+    mean = np.nanmean(X, axis=1, keepdims=True)
+    std = np.nanstd(X, axis=1, keepdims=True)
+    std[~(std > 1e-8 * np.maximum(1.0, np.abs(mean)))] = 1.0
+    return mean, std
+
+
+def trainable(subset, look_back):
+    """The training series long enough for one window, and the others' ids."""
+    need = look_back + subset.horizon
+    keep = [x for x in subset.train if len(x) >= need]
+    short = [i for i, x in zip(subset.ids, subset.train) if len(x) < need]
+    return keep, short
+
+
+def last_windows(subset, look_back):
+    """The last ``look_back`` values of each series, NaN-padded on the left."""
+    out = np.full((len(subset), look_back), np.nan)
+    for row, x in zip(out, subset.train):
+        tail = x[-look_back:]
+        row[look_back - len(tail) :] = tail
+    return out
+
+
+def ridge_global(subset, look_back):
+    keep, _ = trainable(subset, look_back)
+    X, y = make_windows(keep, look_back, subset.horizon)
+    y = y.reshape(len(X), -1)
+    mean, std = _normalise(X)
+    model = Ridge(alpha=1.0).fit((X - mean) / std, (y - mean) / std)
+    W = last_windows(subset, look_back)
+    mean, std = _normalise(W)
+    # Padding: the few short series use their mean in place of missing steps.
+    Wn = np.where(np.isnan(W), 0.0, (W - mean) / std)
+    return model.predict(Wn) * std + mean
+
+
+def lstm_global(subset, look_back, seed, settings):
+    keep, _ = trainable(subset, look_back)
+    X, y = make_windows(keep, look_back, subset.horizon)
+    params = {**LSTM_SETTINGS, "n_threads": 1, **settings}
+    if "max_epochs" not in settings:
+        params["max_epochs"] = budget_epochs(len(X), params["max_epochs"])
+    model = LSTMForecaster(horizon=subset.horizon, random_state=seed, **params)
+    model.fit(X, y)
+    histories = [
+        np.concatenate([np.full(max(0, look_back - len(x)), np.nan), x])
+        for x in subset.train
+    ]
+    return np.stack(model.forecast(histories))
+
+
+def run_subset(
+    name,
+    split="test",
+    seeds=(0, 1, 2),
+    settings=None,
+    baselines=("seasonal naive", "AutoETS", "AutoTheta", "Ridge", "global Ridge"),
+    max_series=None,
+    use_cache=True,
+):
+    """Scores of every model on one subset: ``{model: {metric: value}}``.
+
+    LSTM rows carry the per-seed scores under ``"seeds"`` and the seed
+    ensemble is its own row.
+    """
+    settings = dict(settings or {})
+    subset = competitions.load_subset(
+        name, validation=split == "validation", max_series=max_series
+    )
+    look_back = settings.pop("look_back", LOOK_BACK[name])
+    tag = f"{name}-{split}-{max_series}"
+    keep, short = trainable(subset, look_back)
+    n_windows = sum(len(x) - look_back - subset.horizon + 1 for x in keep)
+    epochs = settings.get("max_epochs") or budget_epochs(n_windows)
+    rows = {}
+
+    compute = {
+        "seasonal naive": lambda: [
+            competitions.seasonal_naive(x, subset.season, subset.horizon)
+            for x in subset.train
+        ],
+        "AutoETS": lambda: statsforecast_model(subset, "AutoETS"),
+        "AutoTheta": lambda: statsforecast_model(subset, "AutoTheta"),
+        "Ridge": lambda: ridge_per_series(subset, look_back),
+        "global Ridge": lambda: ridge_global(subset, look_back),
+    }
+    for model in baselines:
+        key = _key(tag, model, look_back)
+        preds, seconds = _cached(f"{tag}-{key}", compute[model], use_cache)
+        rows[model] = {**competitions.score(subset, preds), "fit_s": seconds}
+
+    lstm_key = _key(tag, "lstm", look_back, sorted(settings.items()))
+    per_seed, all_preds = [], []
+    for seed in seeds:
+        preds, seconds = _cached(
+            f"{tag}-lstm-{lstm_key}-{seed}",
+            lambda seed=seed: lstm_global(subset, look_back, seed, settings),
+            use_cache,
+        )
+        all_preds.append(preds)
+        per_seed.append({**competitions.score(subset, preds), "fit_s": seconds})
+    if per_seed:
+        row = {
+            m: float(np.mean([r[m] for r in per_seed]))
+            for m in ("sMAPE", "MAPE", "MASE", "fit_s")
+        }
+        row.update(
+            {
+                f"{m}_std": float(np.std([r[m] for r in per_seed]))
+                for m in ("sMAPE", "MAPE", "MASE")
+            }
+        )
+        row["seeds"] = per_seed
+        rows["sklstm global"] = row
+        ens = competitions.score(subset, np.mean(all_preds, axis=0))
+        rows[f"sklstm global, {len(seeds)}-seed ensemble"] = {
+            **ens,
+            "fit_s": float(np.sum([r["fit_s"] for r in per_seed])),
+        }
+    meta = {
+        "series": len(subset),
+        "horizon": subset.horizon,
+        "season": subset.season,
+        "look_back": look_back,
+        "short": short,
+        "windows": n_windows,
+        "epochs": epochs,
+    }
+    return rows, meta
+
+
+def format_table(name, rows, meta):
+    lines = [
+        f"### {name} ({meta['series']} series, h={meta['horizon']}, "
+        f"m={meta['season']}, look_back={meta['look_back']}, "
+        f"{meta['windows']} training windows, LSTM {meta['epochs']} epochs; "
+        f"{len(meta['short'])} series too short for a training window)",
+        "",
+        "| model | sMAPE | MAPE | MASE | fit s |",
+        "|---|---|---|---|---|",
+    ]
+    for model, r in rows.items():
+        cells = []
+        for m, fmt in (("sMAPE", ".2f"), ("MAPE", ".2f"), ("MASE", ".3f")):
+            cell = format(r[m], fmt)
+            if f"{m}_std" in r:
+                cell += f" ± {format(r[m + '_std'], fmt)}"
+            cells.append(cell)
+        lines.append(f"| {model} | " + " | ".join(cells) + f" | {r['fit_s']:.1f} |")
+    return "\n".join(lines)
+
+
+def main(
+    names=None,
+    split="test",
+    seeds=(0, 1, 2),
+    settings=None,
+    quick=False,
+    use_cache=True,
+):
+    """Run the global track on ``names`` and print one table per subset."""
+    names = names or list(competitions.SUBSETS)
+    kwargs = {}
+    if quick:
+        # Smoke run: a handful of series, no statsforecast, two tiny epochs.
+        kwargs = {
+            "max_series": 12,
+            "baselines": ("seasonal naive", "Ridge", "global Ridge"),
+        }
+        settings = {"max_epochs": 2, "hidden_size": 8, **(settings or {})}
+        seeds = seeds[:2]
+    results = {}
+    for name in names:
+        rows, meta = run_subset(
+            name, split, seeds, settings, use_cache=use_cache, **kwargs
+        )
+        results[name] = (rows, meta)
+        print(format_table(name, rows, meta) + "\n", flush=True)
+    return results
