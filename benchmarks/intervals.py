@@ -33,8 +33,8 @@ in-sample seasonal naive MAE; averaged over series (M4 uses the arithmetic
 mean, the geometric mean is also shown).
 
 Run: ``python benchmarks/intervals.py`` (``--quick`` is the smoke test: 30
-series, 2 epochs, no AutoETS; ``--subsets``, ``--seeds`` and ``--epochs``
-change the run).
+series, 2 epochs, no AutoETS; ``--subsets``, ``--seeds``, ``--epochs`` and
+``--methods conformal cqr`` change the run).
 """
 
 import argparse
@@ -195,6 +195,9 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--validation", action="store_true")
+    parser.add_argument(
+        "--methods", nargs="+", default=["conformal", "cqr"], help="sklstm variants"
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
@@ -213,10 +216,11 @@ def main(argv=None):
                 evaluate(sub, autoets_intervals(sub, args.validation))
             ]
             print(f"{name}: AutoETS {time.perf_counter() - start:.0f} s", flush=True)
-        for label, quantiles in [
-            ("sklstm split conformal", None),
-            ("sklstm CQR", (0.025, 0.1, 0.9, 0.975)),
-        ]:
+        variants = {
+            "conformal": ("sklstm split conformal", None),
+            "cqr": ("sklstm CQR", (0.025, 0.1, 0.9, 0.975)),
+        }
+        for label, quantiles in (variants[m] for m in args.methods):
             rows[label] = []
             for seed in args.seeds:
                 start = time.perf_counter()

@@ -134,3 +134,18 @@ def test_speed_benchmark_smoke(capsys):
     out = capsys.readouterr().out
     assert "| LSTMForecaster.predict | cpu | 32 |" in out
     assert "us per sample-step" in out and "| one epoch | cpu | 1000 | 256 |" in out
+
+
+def test_global_track_smoke(capsys):
+    results = _load("global_track").main(
+        ["m3_quarterly"], split="validation", quick=True, use_cache=False
+    )
+    rows, meta = results["m3_quarterly"]
+    expected = {"seasonal naive", "Ridge", "global Ridge", "sklstm global"}
+    assert expected <= set(rows)
+    assert "sklstm global, 2-seed ensemble" in rows
+    for row in rows.values():
+        assert 0 < row["sMAPE"] < 200 and np.isfinite(row["MASE"])
+    assert len(rows["sklstm global"]["seeds"]) == 2
+    assert meta["series"] == 12 and meta["horizon"] == 8
+    assert "| sklstm global |" in capsys.readouterr().out
