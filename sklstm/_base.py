@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
-from skorch import NeuralNet, NeuralNetRegressor
+from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.history import History
 
@@ -325,8 +325,8 @@ class _History(History):
         list.__getitem__(self, -1)["batches"][-1][attr] = value
 
 
-class _LeanLoop:
-    """skorch's training loop doing less Python work per batch (a mixin).
+class _Net(NeuralNetRegressor):
+    """skorch's ``NeuralNetRegressor`` doing less Python work per batch.
 
     The training loop is skorch's; the arithmetic is unchanged, so results
     are bit-identical. Profiling the small networks these estimators train
@@ -383,18 +383,6 @@ class _LeanLoop:
         state = super().__getstate__()
         state.pop("batch_hooks_", None)  # bound methods, rebuilt on demand
         return state
-
-
-class _Net(_LeanLoop, NeuralNetRegressor):
-    """skorch's ``NeuralNetRegressor`` with the lean loop of :class:`_LeanLoop`."""
-
-
-class _LeanNet(_LeanLoop, NeuralNet):
-    """skorch's ``NeuralNet`` with the lean loop of :class:`_LeanLoop`."""
-
-
-# The skorch class an estimator asks _build_net for -> the lean class built.
-_LEAN_NETS = {NeuralNetRegressor: _Net, NeuralNet: _LeanNet}
 
 
 class _TimeLeft(Callback):
@@ -718,7 +706,6 @@ class _BaseLSTM(BaseEstimator):
         return_sequences=False,
         quantiles=None,
         criterion=None,
-        net_class=NeuralNetRegressor,
         **net_params,
     ):
         """The skorch net around :class:`~sklstm.LSTMNet`, not initialised yet.
@@ -763,7 +750,7 @@ class _BaseLSTM(BaseEstimator):
         for i, cb in enumerate(copy.deepcopy(self.callbacks or [])):
             name = cb[0] if isinstance(cb, tuple) else f"user_{i}"
             callbacks.append(cb if isinstance(cb, tuple) else (name, cb))
-        return _LEAN_NETS[net_class](
+        return _Net(
             module=LSTMNet,
             module__n_features=n_features,
             module__output_size=output_size,

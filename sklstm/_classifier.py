@@ -10,7 +10,6 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted
-from skorch import NeuralNet
 
 from ._base import _BaseLSTM, _check_n_samples, _WindowSource
 from ._validation import explain_input_errors
@@ -22,7 +21,7 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
     Each sample of ``X`` is a sequence. An LSTM network reads it and a linear
     head maps the output at the last time step to one score (logit) per
     class; training minimises the cross-entropy, and :meth:`predict_proba`
-    is the softmax of the scores. The network is a skorch ``NeuralNet``
+    is the softmax of the scores. The network is a skorch net
     built inside :meth:`fit` and stored in ``net_``.
 
     Parameters
@@ -106,8 +105,9 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         The class labels, sorted.
     class_weight_ : ndarray of shape (n_classes,)
         Weight of each class in the loss.
-    net_ : skorch.NeuralNet
-        The trained network; ``net_.history`` holds the per-epoch losses.
+    net_ : skorch.NeuralNetRegressor
+        The trained network (a subclass of skorch's ``NeuralNetRegressor``
+        training with the cross-entropy); ``net_.history`` holds the per-epoch losses.
     n_features_in_ : int
         Number of columns of ``X`` seen in :meth:`fit` (``X.shape[1]``, which is
         the sequence length for 3-D input).
@@ -304,7 +304,6 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
                 n_features=X3.shape[2],
                 output_size=len(self.classes_),
                 criterion=torch.nn.CrossEntropyLoss,
-                net_class=NeuralNet,
                 criterion__weight=weight,
             )
         dataset = self._dataset(source, torch.from_numpy(codes))
