@@ -102,21 +102,6 @@ def test_msis_matches_the_m4_definition():
     assert np.isclose(intervals.msis(y, lower, upper, 0.95, scale=2.0), expected)
 
 
-def test_global_track_smoke(capsys):
-    results = _load("global_track").main(
-        ["m3_quarterly"], split="validation", quick=True, use_cache=False
-    )
-    rows, meta = results["m3_quarterly"]
-    expected = {"seasonal naive", "Ridge", "global Ridge", "sklstm global"}
-    assert expected <= set(rows)
-    assert "sklstm global, 2-seed ensemble" in rows
-    for row in rows.values():
-        assert 0 < row["sMAPE"] < 200 and np.isfinite(row["MASE"])
-    assert len(rows["sklstm global"]["seeds"]) == 2
-    assert meta["series"] == 12 and meta["horizon"] == 8
-    assert "| sklstm global |" in capsys.readouterr().out
-
-
 def test_speed_benchmark_smoke(capsys):
     threads = torch.get_num_threads()
     try:
