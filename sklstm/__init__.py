@@ -1,6 +1,7 @@
 """scikit-learn compatible LSTM estimators built on PyTorch and skorch."""
 
 from . import exceptions
+from ._classifier import LSTMClassifier
 from ._forecaster import LSTMForecaster
 from ._module import GateLSTM, LSTMNet
 from ._onnx import to_onnx
@@ -11,6 +12,7 @@ from ._window import SlidingWindowTransformer, make_windows
 
 __all__ = [
     "GateLSTM",
+    "LSTMClassifier",
     "LSTMForecaster",
     "LSTMNet",
     "LSTMRegressor",

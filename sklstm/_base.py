@@ -668,9 +668,28 @@ class _BaseLSTM(BaseEstimator):
             ) from exc
 
     def _build_net(
-        self, n_features, output_size, return_sequences=False, quantiles=None
+        self,
+        n_features,
+        output_size,
+        return_sequences=False,
+        quantiles=None,
+        criterion=None,
+        **net_params,
     ):
-        """The skorch net; ``quantiles`` (levels) gives pinball-loss heads."""
+        """The skorch net around :class:`~sklstm.LSTMNet`, not initialised yet.
+
+        ``quantiles`` (levels) gives pinball-loss heads. ``criterion`` is the
+        loss: None for mean squared error (pinball loss with quantiles), the
+        cross-entropy for the classifier. ``net_params`` go to the net as they
+        are, e.g. ``criterion__weight``.
+        """
+        if criterion is None:
+            criterion = torch.nn.MSELoss if quantiles is None else PinballLoss
+        if quantiles is not None:
+            net_params = {
+                "criterion__quantiles": [float(q) for q in quantiles],
+                **net_params,
+            }
         self._check_device()
         optimizer = self.optimizer
         if isinstance(optimizer, str):
@@ -710,12 +729,7 @@ class _BaseLSTM(BaseEstimator):
             module__return_sequences=return_sequences,
             module__cell=self.cell,
             module__n_quantiles=None if quantiles is None else len(quantiles),
-            criterion=torch.nn.MSELoss if quantiles is None else PinballLoss,
-            **(
-                {}
-                if quantiles is None
-                else {"criterion__quantiles": [float(q) for q in quantiles]}
-            ),
+            criterion=criterion,
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
@@ -730,6 +744,7 @@ class _BaseLSTM(BaseEstimator):
             callbacks=callbacks,
             device=self.device,
             verbose=self.verbose,
+            **net_params,
         )
 
     def _torch_threads(self):

@@ -48,8 +48,11 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         the training data before it enters the network.
     scale_y : bool, default=True
         Standardise each target for training; predictions are mapped back.
-    lr : float, default=1e-3
-        Learning rate.
+    lr : float, default=5e-3
+        Learning rate. With the default ``max_epochs`` it is large enough
+        for the network to learn small data sets (a few hundred sequences,
+        as in scikit-learn's estimator checks); lower it for long training
+        on large ones.
     max_epochs : int, default=100
         Number of passes over the training data (fewer with early stopping).
     batch_size : int, default=32
@@ -198,7 +201,7 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         n_features=None,
         scale_X=True,
         scale_y=True,
-        lr=1e-3,
+        lr=5e-3,
         max_epochs=100,
         batch_size=32,
         optimizer="adam",

@@ -17,7 +17,13 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklstm import LSTMForecaster, LSTMRegressor, SlidingWindowTransformer, make_windows
+from sklstm import (
+    LSTMClassifier,
+    LSTMForecaster,
+    LSTMRegressor,
+    SlidingWindowTransformer,
+    make_windows,
+)
 from sklstm.datasets import load_airline, load_elnino
 
 FAST = dict(hidden_size=4, max_epochs=1, random_state=0)
@@ -27,6 +33,7 @@ X2 = RNG.normal(size=(20, 6))  # 20 univariate windows of 6 steps
 Y1 = RNG.normal(size=20)
 Y3 = RNG.normal(size=(20, 3))
 SERIES = RNG.normal(size=50)
+LABELS = np.array(["a", "b", "c"])[np.arange(20) % 3]
 
 
 def _with(array, index, value):
@@ -44,6 +51,8 @@ def _fitted(name):
         return LSTMForecaster(horizon=3, **FAST).fit(X2, Y3)
     if name == "fc2":  # two channels
         return LSTMForecaster(horizon=3, **FAST).fit(X3, Y3)
+    if name == "clf":
+        return LSTMClassifier(**FAST).fit(X3, LABELS)
     if name == "fc_diff":
         return LSTMForecaster(horizon=3, difference=1, **FAST).fit(X2, Y3)
     if name == "fc_cal":  # 5 calibration windows
@@ -57,6 +66,14 @@ def reg_fit(X, y=Y1, **params):
 
 def reg_predict(X):
     return lambda: _fitted("reg").predict(X)
+
+
+def clf_fit(X, y=LABELS, **params):
+    return lambda: LSTMClassifier(**{**FAST, **params}).fit(X, y)
+
+
+def clf_predict(X, method="predict"):
+    return lambda: getattr(_fitted("clf"), method)(X)
 
 
 def fc_fit(X, y=Y1, **params):
@@ -96,6 +113,7 @@ REG, REG_P, REG_PF = "LSTMRegressor.fit", "LSTMRegressor.predict", "partial_fit"
 FC, FC_P, FC_F = "LSTMForecaster.fit", "LSTMForecaster.predict", "forecast"
 REG_S, FC_S = "LSTMRegressor.score", "LSTMForecaster.score"
 INT = "predict_interval, predict_quantiles, calibrate"
+CLF, CLF_P = "LSTMClassifier.fit", "LSTMClassifier.predict"
 SWT, SWT_T = "SlidingWindowTransformer.fit", "SlidingWindowTransformer.transform"
 MW = "make_windows"
 NAN_FIX = "NaN is accepted only for whole missing time steps"
@@ -173,6 +191,36 @@ CASES = [
     (REG_PF, "shape", "partial_fit with other seq_len", _continue("partial_fit", X2, Y1, X2[:, :5], Y1), VE, "X", "fitted on sequences of 6 time step"),
     (REG_PF, "shape", "warm_start fit with other seq_len", _continue("fit", X2, Y1, X2[:, :5], Y1, warm_start=True), VE, "X", "fitted on sequences of 6 time step"),
     (REG_PF, "shape", "partial_fit with other targets", _continue("partial_fit", X2, Y1, X2, Y3), VE, "y", "fitted on targets of shape.*refit with warm_start=False"),
+    # ----------------------------------------------------- LSTMClassifier.fit
+    (CLF, "nan_inf", "NaN in some features of a step", clf_fit(_with(X3, (0, 2, 1), np.nan)), VE, "X", "some but not all features.*sample 0, step 2.*impute"),
+    (CLF, "nan_inf", "all-NaN sample", clf_fit(_with(X3, 3, np.nan)), VE, "X", r"all NaN \(first: \[3\]\).*Drop those samples"),
+    (CLF, "nan_inf", "inf in X", clf_fit(_with(X3, (1, 1, 1), np.inf)), VE, "X", f"infinity.*{NAN_FIX}"),
+    (CLF, "nan_inf", "NaN in y", clf_fit(X3, _with(np.arange(20) % 3, 3, np.nan)), VE, "y", "contains NaN"),
+    (CLF, "empty", "no samples", clf_fit(np.empty((0, 6)), np.empty(0)), VE, "X", "0 sample.*X is empty: pass at least one sample"),
+    (CLF, "empty", "no columns", clf_fit(np.empty((20, 0))), VE, "X", "0 feature.*every sequence needs at least one"),
+    (CLF, "ndim", "1-D X", clf_fit(SERIES, SERIES > 0), VE, "X", r"1D array.*make_windows\(series, look_back\)"),
+    (CLF, "ndim", "4-D X", clf_fit(np.zeros((20, 3, 2, 2))), VE, "X", r"2-D or 3-D.*got 4-D.*Reshape X"),
+    (CLF, "ndim", "2-D y", clf_fit(X3, np.c_[LABELS, LABELS]), VE, "y", r"y must be 1-D, one class label per sample.*fit one classifier per output"),
+    (CLF, "ragged", "ragged X", clf_fit([[1, 2, 3], [1, 2]], [1, 2]), VE, "X", RAGGED_FIX),
+    (CLF, "dtype", "strings in X", clf_fit([["a", "b"], ["c", "d"]], [1, 2]), VE, "X", NUMBERS_FIX),
+    (CLF, "dtype", "continuous y", clf_fit(X3, Y1), VE, "y", "Unknown label type: continuous"),
+    (CLF, "length", "X/y length mismatch", clf_fit(X3, LABELS[:10]), VE, "y", "X has 20, y has 10.*one row of y per sample of X"),
+    (CLF, "n_features", "not dividing the columns", clf_fit(X2, n_features=4), VE, "n_features", "6 columns, which is not a multiple of n_features=4.*fix n_features"),
+    (CLF, "sizes", "hidden_size=0", clf_fit(X3, hidden_size=0), IPE, "hidden_size", r"range \[1, inf\). Got 0"),
+    (CLF, "other", "y None", clf_fit(X3, None), VE, "y", r"requires y.*fit\(X, y\)"),
+    (CLF, "other", "one class", clf_fit(X3, ["a"] * 20), VE, "y", "at least 2 classes in y, but y contains only one class: 'a'. Pass samples of every class"),
+    (CLF, "other", "class_weight with an unknown label", clf_fit(X3, class_weight={"z": 2.0}), VE, "class_weight", r"labels \['z'\] that are not classes of y.*Use the labels of y"),
+    (CLF, "other", "unknown class_weight string", clf_fit(X3, class_weight="balance"), IPE, "class_weight", "balanced"),
+    (CLF, "other", "scale_y is not a parameter", lambda: LSTMClassifier(scale_y=True), TE, "scale_y", "unexpected keyword argument"),
+    # ------------------------------------------------- LSTMClassifier.predict
+    (CLF_P, "nan_inf", "partial NaN step", clf_predict(_with(X3, (2, 1, 0), np.nan)), VE, "X", "some but not all features.*sample 2, step 1"),
+    (CLF_P, "empty", "no samples", clf_predict(np.empty((0, 12))), VE, "X", "X is empty"),
+    (CLF_P, "ndim", "1-D X", clf_predict(SERIES), VE, "X", "make_windows"),
+    (CLF_P, "ragged", "ragged X", clf_predict([[1.0] * 12, [1.0]]), VE, "X", RAGGED_FIX),
+    (CLF_P, "dtype", "strings", clf_predict([["a"] * 12]), VE, "X", NUMBERS_FIX),
+    (CLF_P, "shape", "other seq_len", clf_predict(X3[:, :5]), VE, "X", "fitted on sequences of 6 time step"),
+    (CLF_P, "shape", "other seq_len in predict_proba", clf_predict(X3[:, :5], "predict_proba"), VE, "X", "fitted on sequences of 6 time step"),
+    (CLF_P, "other", "unfitted", lambda: LSTMClassifier().predict_proba(X3), NotFittedError, "LSTMClassifier", "not fitted yet"),
     # ----------------------------------------------------- LSTMForecaster.fit
     (FC, "nan_inf", "inf in X", fc_fit(_with(X2, (0, 0), np.inf)), VE, "X", NAN_FIX),
     (FC, "nan_inf", "NaN in some features", fc_fit(_with(X3, (4, 0, 1), np.nan)), VE, "X", "some but not all.*sample 4, step 0"),
@@ -307,6 +355,8 @@ REQUIRED = {
     REG_PF: {"shape"},
     REG_S: {"length", "nan_inf"},
     FC_S: {"length", "dtype"},
+    CLF: {"nan_inf", "empty", "ndim", "ragged", "dtype", "length", "n_features", "sizes"},
+    CLF_P: {"nan_inf", "empty", "ndim", "ragged", "dtype", "shape"},
     FC: {"nan_inf", "empty", "short", "ndim", "ragged", "dtype", "length", "n_features", "sizes"},
     FC_P: {"nan_inf", "empty", "ndim", "ragged", "dtype", "shape"},
     FC_F: {"nan_inf", "empty", "short", "ndim", "ragged", "dtype", "shape", "sizes"},
