@@ -603,18 +603,50 @@ class _BaseLSTM(BaseEstimator):
             )
 
     # ---------------------------------------------------------------- scaling
-    def _fit_x_scaler(self, X3):
-        n_channels = X3.shape[2]
+    def _fit_x_scaler(self, source):
+        """Per-channel mean and scale of the windows of ``source``, block-wise.
+
+        ``source`` is a :class:`_WindowSource`; reading it a block at a time
+        never copies all windows, and gives the same numbers whether they are
+        a strided view of one series or an array of their own.
+        """
+        stats = _RunningStats()
+        n_channels = source.X3.shape[2]
         if self.scale_X:
-            flat = X3.reshape(-1, n_channels)
             with np.errstate(over="ignore"):  # overflow is reported below
-                mean = np.nanmean(flat, axis=0, dtype=np.float64)
-                scale = np.nanstd(flat, axis=0, dtype=np.float64)
-            _check_scale(mean, scale, "X")
-            scale[~(scale > np.finfo(np.float32).eps * np.maximum(1, abs(mean)))] = 1.0
-        else:
-            mean, scale = np.zeros(n_channels), np.ones(n_channels)
+                for block in source.slices():
+                    stats.update(source.take(block).reshape(-1, n_channels))
+        mean, scale = stats.result(self.scale_X, n_channels)
+        _check_scale(mean, scale, "X")
         self.x_mean_, self.x_scale_ = mean, scale
+
+    def _check_missing_blocks(self, source, name="X"):
+        """:meth:`_check_missing` on the windows of ``source``, block-wise."""
+        for block in source.slices():
+            self._check_missing(source.take(block), name, offset=block.start)
+
+    def _dataset(self, source, targets):
+        """Training data: the windows gathered per batch when ``source`` is lazy.
+
+        Windows that are a strided view of one series (as
+        :func:`~sklstm.make_windows` returns them) are scaled batch by batch
+        from the series instead of being copied all at once; both paths give
+        the same tensors.
+        """
+        if source.lazy:
+            return _LazyWindowDataset(
+                source, targets, lambda X3, y: (self._scale_X(X3), y)
+            )
+        return _WindowDataset(self._scale_X(source.X3), targets)
+
+    def _predict_windows_scaled(self, source):
+        """Network outputs for the windows of ``source``, a block at a time."""
+        return np.concatenate(
+            [
+                self._predict_scaled(self._scale_X(source.take(block)))
+                for block in source.slices()
+            ]
+        )
 
     def _fit_y_scaler(self, y2):
         if self.scale_y:

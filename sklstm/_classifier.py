@@ -11,7 +11,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._base import _BaseLSTM, _check_n_samples, _WindowDataset
+from ._base import _BaseLSTM, _check_n_samples, _WindowSource
 from ._validation import explain_input_errors
 
 
@@ -294,10 +294,11 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
             self._validate_y(y)  # raises the "requires y" error
         X3 = self._validate_X(X, reset=first)
         y = self._validate_labels(y, len(X3))
-        self._check_missing(X3)
+        source = _WindowSource(X3)
+        self._check_missing_blocks(source)
         codes = self._encode(y, classes, reset=first)
         if first:
-            self._fit_x_scaler(X3)
+            self._fit_x_scaler(source)
             weight = torch.as_tensor(self.class_weight_, dtype=torch.float32)
             self.net_ = self._build_net(
                 n_features=X3.shape[2],
@@ -305,7 +306,7 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
                 criterion=torch.nn.CrossEntropyLoss,
                 criterion__weight=weight,
             )
-        dataset = _WindowDataset(self._scale_X(X3), torch.from_numpy(codes))
+        dataset = self._dataset(source, torch.from_numpy(codes))
         self._train(dataset, epochs=epochs, initialize=first)
         return self
 
@@ -370,9 +371,9 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
     # ------------------------------------------------------------ prediction
     def _logits(self, X):
         check_is_fitted(self, "net_")
-        X3 = self._validate_X(X, reset=False)
-        self._check_missing(X3)
-        return self._predict_scaled(self._scale_X(X3)).astype(np.float64)
+        source = _WindowSource(self._validate_X(X, reset=False))
+        self._check_missing_blocks(source)
+        return self._predict_windows_scaled(source).astype(np.float64)
 
     def predict_log_proba(self, X):
         """Log-probability of each class for sequences ``X``.

@@ -5,7 +5,7 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _BaseLSTM, _check_n_samples, _WindowDataset
+from ._base import _BaseLSTM, _check_n_samples, _WindowSource
 from ._intervals import _IntervalMixin
 
 
@@ -159,6 +159,12 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
 
     Notes
     -----
+    Windows that are a strided view of one series (as
+    :func:`~sklstm.make_windows` and :class:`~sklstm.SlidingWindowTransformer`
+    return them) are read from the series a batch at a time in :meth:`fit`
+    and a block at a time in :meth:`predict`, never copied all at once; the
+    results are the same as for a copy of the windows, bit for bit.
+
     Missing time steps are skipped: a time step whose features are all NaN
     (such as the padding :class:`~sklstm.SlidingWindowTransformer` puts in its
     first rows, or a gap in the series) is treated as absent, as if the
@@ -259,7 +265,7 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         X3 = self._validate_X(X, reset=reset)
         y = self._validate_y(y, allow_nd=self.return_sequences)
         _check_n_samples(X3, y)
-        self._check_missing(X3)
+        self._check_missing_blocks(_WindowSource(X3))
         y = np.asarray(y, dtype=np.float64)
         if self.return_sequences:
             seq_len = X3.shape[1]
@@ -305,8 +311,11 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         y_cal = y2[n_train * rows :].reshape(len(X3) - n_train, rows * y2.shape[1])
         X_cal = X3[n_train:]
         X3, y2 = X3[:n_train], y2[: n_train * rows]
+        # Windows that are a strided view of one series are read from it a
+        # block (and in training, a batch) at a time, never copied.
+        source = _WindowSource(X3)
         if first:
-            self._fit_x_scaler(X3)
+            self._fit_x_scaler(source)
             self._fit_y_scaler(y2)
             self.quantile_levels_ = self._network_quantiles()
             self.net_ = self._build_net(
@@ -315,9 +324,8 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 return_sequences=self.return_sequences,
                 quantiles=self.quantile_levels_,
             )
-        Xt = self._scale_X(X3)
         yt = self._scaled_targets(y2, len(X3))
-        self._train(_WindowDataset(Xt, yt), epochs=epochs, initialize=first)
+        self._train(self._dataset(source, yt), epochs=epochs, initialize=first)
         if len(X_cal):
             self._store_calibration(X_cal, y_cal)
         return self
@@ -325,7 +333,7 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
     # ----------------------------------------------- hooks of _IntervalMixin
     def _interval_windows(self, X):
         X3 = self._validate_X(X, reset=False)
-        self._check_missing(X3)
+        self._check_missing_blocks(_WindowSource(X3))
         return X3
 
     def _interval_targets(self, y, n_samples):
@@ -343,7 +351,7 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         return y.reshape(n_samples, -1)
 
     def _predict_flat(self, X3, quantiles, steps=None):
-        out = self._predict_scaled(self._scale_X(X3))
+        out = self._predict_windows_scaled(_WindowSource(X3))
         n_targets = len(self.y_mean_)
         if quantiles:
             levels = out.shape[-1]

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from sklstm import LSTMForecaster, SlidingWindowTransformer, make_windows
+from sklstm import (
+    LSTMClassifier,
+    LSTMForecaster,
+    LSTMRegressor,
+    SlidingWindowTransformer,
+    make_windows,
+)
 from sklstm._base import _window_base
 
 FAST = dict(hidden_size=4, max_epochs=2, batch_size=64, random_state=0)
@@ -86,3 +92,41 @@ def test_cuda_training_matches_cpu_closely():
     assert next(gpu.net_.module_.parameters()).is_cuda
     # Same seed and batches; cuDNN and CPU kernels round differently.
     np.testing.assert_allclose(gpu.predict(X), cpu.predict(X), atol=1e-3)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_regressor_gathers_window_views_like_copied_windows(early_stopping):
+    # Windows of a two-channel series as a strided view, with leading NaN
+    # padding from the transformer: the lazy path must match the copy exactly.
+    t = np.arange(400.0)
+    data = np.column_stack([np.sin(t / 6.0), np.cos(t / 9.0)])
+    flat = SlidingWindowTransformer(look_back=12).fit_transform(data)
+    X = flat.reshape(400, 12, 2)
+    assert _window_base(X) is not None
+    y = np.roll(data[:, 0], -1)
+    params = dict(early_stopping=early_stopping, n_features=None, **FAST)
+    lazy = LSTMRegressor(**params).fit(X, y)
+    eager = LSTMRegressor(**params).fit(np.array(X), y)
+    np.testing.assert_array_equal(lazy.x_mean_, eager.x_mean_)
+    np.testing.assert_array_equal(lazy.x_scale_, eager.x_scale_)
+    assert lazy.net_.history[:, "train_loss"] == eager.net_.history[:, "train_loss"]
+    np.testing.assert_array_equal(lazy.predict(X), eager.predict(np.array(X)))
+    # The classifier reads windows the same way.
+    labels = (y > 0).astype(int)
+    lazy_clf = LSTMClassifier(**FAST).fit(X, labels)
+    eager_clf = LSTMClassifier(**FAST).fit(np.array(X), labels)
+    np.testing.assert_array_equal(
+        lazy_clf.predict_proba(X), eager_clf.predict_proba(np.array(X))
+    )
+
+
+def test_regressor_training_on_a_long_series_does_not_copy_its_windows():
+    series = np.sin(np.arange(60_000) / 10.0)
+    X, y = make_windows(series, look_back=64)
+    windows_bytes = len(X) * 64 * 8  # a float64 copy of all windows: ~31 MB
+    params = dict(hidden_size=2, max_epochs=1, batch_size=2048, random_state=0)
+    lazy = _peak_bytes(lambda: LSTMRegressor(**params).fit(X, y).predict(X))
+    assert lazy < windows_bytes, (lazy, windows_bytes)
+    X_copy = np.array(X)
+    eager = _peak_bytes(lambda: LSTMRegressor(**params).fit(X_copy, y))
+    assert eager > windows_bytes, (eager, windows_bytes)
