@@ -68,17 +68,18 @@ def _peak_bytes(fit_and_predict):
         tracemalloc.stop()
 
 
-def test_training_on_a_long_series_does_not_copy_its_windows():
+@pytest.mark.parametrize("Estimator", [LSTMForecaster, LSTMRegressor])
+def test_training_on_a_long_series_does_not_copy_its_windows(Estimator):
     series = np.sin(np.arange(60_000) / 10.0)
     X, y = make_windows(series, look_back=64)
     windows_bytes = len(X) * 64 * 8  # a float64 copy of all windows: ~31 MB
     params = dict(hidden_size=2, max_epochs=1, batch_size=2048, random_state=0)
-    lazy = _peak_bytes(lambda: LSTMForecaster(**params).fit(X, y).predict(X))
+    lazy = _peak_bytes(lambda: Estimator(**params).fit(X, y).predict(X))
     # Block-wise processing keeps the peak under one copy of the windows...
     assert lazy < windows_bytes, (lazy, windows_bytes)
     # ...which materialised windows (the straightforward path) exceed.
     X_copy = np.array(X)
-    eager = _peak_bytes(lambda: LSTMForecaster(**params).fit(X_copy, y))
+    eager = _peak_bytes(lambda: Estimator(**params).fit(X_copy, y))
     assert eager > windows_bytes, (eager, windows_bytes)
 
 
@@ -118,15 +119,3 @@ def test_regressor_gathers_window_views_like_copied_windows(early_stopping):
     np.testing.assert_array_equal(
         lazy_clf.predict_proba(X), eager_clf.predict_proba(np.array(X))
     )
-
-
-def test_regressor_training_on_a_long_series_does_not_copy_its_windows():
-    series = np.sin(np.arange(60_000) / 10.0)
-    X, y = make_windows(series, look_back=64)
-    windows_bytes = len(X) * 64 * 8  # a float64 copy of all windows: ~31 MB
-    params = dict(hidden_size=2, max_epochs=1, batch_size=2048, random_state=0)
-    lazy = _peak_bytes(lambda: LSTMRegressor(**params).fit(X, y).predict(X))
-    assert lazy < windows_bytes, (lazy, windows_bytes)
-    X_copy = np.array(X)
-    eager = _peak_bytes(lambda: LSTMRegressor(**params).fit(X_copy, y))
-    assert eager > windows_bytes, (eager, windows_bytes)
