@@ -249,6 +249,11 @@ if __name__ == "__main__":
     parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     parser.add_argument("--set", nargs="*", help="LSTMForecaster params, k=v")
     parser.add_argument("--no-cache", action="store_true", help="global: no cache")
+    parser.add_argument(
+        "--neuralforecast",
+        action="store_true",
+        help="global: also neuralforecast's LSTM (pip install neuralforecast)",
+    )
     args = parser.parse_args()
     params = _parse_set(args.set)
     pd.set_option("display.width", 120)
@@ -263,4 +268,5 @@ if __name__ == "__main__":
             params,
             quick=args.quick,
             use_cache=not args.no_cache,
+            neuralforecast=args.neuralforecast,
         )

@@ -18,8 +18,11 @@ Models, all in the same run:
   ``LSTMForecaster(horizon=h, **settings).fit(*make_windows(panel, look_back,
   h))`` and ``forecast(panel)``; the mean and spread over the seeds are
   reported, and the forecast averaged over the seeds ("seed ensemble");
-- neuralforecast's LSTM only with ``--neuralforecast`` (not installed by the
-  ``benchmark`` extra: heavy).
+- neuralforecast's LSTM, the deep peer, only with ``--neuralforecast`` (not
+  installed by the ``benchmark`` extra: it pulls in Lightning and Ray; ``pip
+  install neuralforecast``): its defaults with ``input_size = look_back``,
+  one model per seed on all series of the subset, like the reference run in
+  the issue.
 
 Series shorter than ``look_back + h`` give no training window: the benchmark
 reports how many, trains on the others and forecasts them from their
@@ -166,6 +169,32 @@ def ridge_global(subset, look_back):
     return model.predict(Wn) * std + mean
 
 
+def neuralforecast_lstm(subset, look_back, seed):
+    """neuralforecast's LSTM at its defaults, trained on all series at once."""
+    import logging
+
+    from neuralforecast import NeuralForecast
+    from neuralforecast.models import LSTM
+
+    for name in ("lightning", "pytorch_lightning", "lightning.pytorch"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    model = LSTM(
+        h=subset.horizon,
+        input_size=look_back,
+        random_seed=seed,
+        accelerator="cpu",
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        logger=False,
+    )
+    nf = NeuralForecast(models=[model], freq=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nf.fit(df=long_table(subset))
+        fc = nf.predict().set_index("unique_id")
+    return np.stack([fc.loc[i, "LSTM"].to_numpy() for i in subset.ids])
+
+
 def lstm_global(subset, look_back, seed, settings):
     keep, _ = trainable(subset, look_back)
     X, y = make_windows(keep, look_back, subset.horizon)
@@ -189,6 +218,7 @@ def run_subset(
     baselines=("seasonal naive", "AutoETS", "AutoTheta", "Ridge", "global Ridge"),
     max_series=None,
     use_cache=True,
+    neuralforecast=False,
 ):
     """Scores of every model on one subset: ``{model: {metric: value}}``.
 
@@ -221,34 +251,37 @@ def run_subset(
         preds, seconds = _cached(f"{tag}-{key}", compute[model], use_cache)
         rows[model] = {**competitions.score(subset, preds), "fit_s": seconds}
 
+    if neuralforecast:
+        rows.update(
+            _seeded_rows(
+                "neuralforecast LSTM",
+                [
+                    _cached(
+                        f"{tag}-{_key(tag, 'neuralforecast', look_back)}-{seed}",
+                        lambda seed=seed: neuralforecast_lstm(subset, look_back, seed),
+                        use_cache,
+                    )
+                    for seed in seeds
+                ],
+                subset,
+            )
+        )
+
     lstm_key = _key(tag, "lstm", look_back, sorted(settings.items()))
-    per_seed, all_preds = [], []
-    for seed in seeds:
-        preds, seconds = _cached(
-            f"{tag}-lstm-{lstm_key}-{seed}",
-            lambda seed=seed: lstm_global(subset, look_back, seed, settings),
-            use_cache,
+    rows.update(
+        _seeded_rows(
+            "sklstm global",
+            [
+                _cached(
+                    f"{tag}-lstm-{lstm_key}-{seed}",
+                    lambda seed=seed: lstm_global(subset, look_back, seed, settings),
+                    use_cache,
+                )
+                for seed in seeds
+            ],
+            subset,
         )
-        all_preds.append(preds)
-        per_seed.append({**competitions.score(subset, preds), "fit_s": seconds})
-    if per_seed:
-        row = {
-            m: float(np.mean([r[m] for r in per_seed]))
-            for m in ("sMAPE", "MAPE", "MASE", "fit_s")
-        }
-        row.update(
-            {
-                f"{m}_std": float(np.std([r[m] for r in per_seed]))
-                for m in ("sMAPE", "MAPE", "MASE")
-            }
-        )
-        row["seeds"] = per_seed
-        rows["sklstm global"] = row
-        ens = competitions.score(subset, np.mean(all_preds, axis=0))
-        rows[f"sklstm global, {len(seeds)}-seed ensemble"] = {
-            **ens,
-            "fit_s": float(np.sum([r["fit_s"] for r in per_seed])),
-        }
+    )
     meta = {
         "series": len(subset),
         "horizon": subset.horizon,
@@ -259,6 +292,32 @@ def run_subset(
         "epochs": epochs,
     }
     return rows, meta
+
+
+def _seeded_rows(label, results, subset):
+    """Mean ± spread over seeds, and the seed ensemble, of ``(forecasts, s)``."""
+    if not results:
+        return {}
+    per_seed = [{**competitions.score(subset, p), "fit_s": t} for p, t in results]
+    row = {
+        m: float(np.mean([r[m] for r in per_seed]))
+        for m in ("sMAPE", "MAPE", "MASE", "fit_s")
+    }
+    row.update(
+        {
+            f"{m}_std": float(np.std([r[m] for r in per_seed]))
+            for m in ("sMAPE", "MAPE", "MASE")
+        }
+    )
+    row["seeds"] = per_seed
+    ensemble = competitions.score(subset, np.mean([p for p, _ in results], axis=0))
+    return {
+        label: row,
+        f"{label}, {len(results)}-seed ensemble": {
+            **ensemble,
+            "fit_s": float(np.sum([r["fit_s"] for r in per_seed])),
+        },
+    }
 
 
 def format_table(name, rows, meta):
@@ -289,6 +348,7 @@ def main(
     settings=None,
     quick=False,
     use_cache=True,
+    neuralforecast=False,
 ):
     """Run the global track on ``names`` and print one table per subset."""
     names = names or list(competitions.SUBSETS)
@@ -304,7 +364,13 @@ def main(
     results = {}
     for name in names:
         rows, meta = run_subset(
-            name, split, seeds, settings, use_cache=use_cache, **kwargs
+            name,
+            split,
+            seeds,
+            settings,
+            use_cache=use_cache,
+            neuralforecast=neuralforecast,
+            **kwargs,
         )
         results[name] = (rows, meta)
         print(format_table(name, rows, meta) + "\n", flush=True)

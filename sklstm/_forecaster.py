@@ -5,6 +5,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
+import torch
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import r2_score
@@ -23,6 +24,12 @@ from ._base import (
 from ._intervals import _check_coverage, _IntervalMixin
 from ._validation import explain_input_errors
 from ._window import _check_positive_int, _naming_series, _split_panel
+
+_LOSSES = {
+    "squared_error": torch.nn.MSELoss,
+    "absolute_error": torch.nn.L1Loss,
+    "huber": torch.nn.HuberLoss,
+}
 
 
 class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
@@ -108,6 +115,14 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         Patience of early stopping, in epochs.
     tol : float, default=1e-4
         Minimum relative improvement of the validation loss.
+    loss : {"squared_error", "absolute_error", "huber"}, \
+            default="squared_error"
+        Training loss on the (normalised) targets: the mean squared error, the
+        mean absolute error, or the Huber loss (squared below 1, absolute
+        above). With ``normalize="window"`` the errors are in units of each
+        window's standard deviation, so every loss is a loss on scaled errors.
+        With ``quantiles`` the pinball loss is used and ``loss`` must stay
+        ``"squared_error"``.
     quantiles : sequence of float, default=None
         Quantile levels in (0, 1), increasing, e.g. ``(0.1, 0.5, 0.9)``. The
         network then has one head per level and horizon step (and one for the
@@ -248,6 +263,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         "target_index": [Interval(Integral, 0, None, closed="left")],
         "normalize": [StrOptions({"window"}), None],
         "difference": [Interval(Integral, 1, None, closed="left"), None],
+        "loss": [StrOptions(set(_LOSSES))],
     }
 
     def __init__(
@@ -275,6 +291,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        loss="squared_error",
         quantiles=None,
         calibration_fraction=None,
         callbacks=None,
@@ -307,6 +324,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.loss = loss
         self.quantiles = quantiles
         self.calibration_fraction = calibration_fraction
         self.callbacks = callbacks
@@ -375,6 +393,17 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         return y.reshape(n_samples, -1)
 
     # --------------------------------------------------------------- fitting
+    def _criterion(self):
+        """The torch loss for ``loss``; None lets the net pick (pinball, MSE)."""
+        if self.loss != "squared_error" and self.quantiles is not None:
+            raise ValueError(
+                f"loss={self.loss!r} cannot be combined with quantiles: quantile "
+                "heads are trained with the pinball loss. Use "
+                "loss='squared_error' (the default) with quantiles, or "
+                "quantiles=None."
+            )
+        return None if self.quantiles is not None else _LOSSES[self.loss]
+
     def _fit(self, X, y, epochs, continuing):
         first = not continuing
         if y is None:
@@ -397,6 +426,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 n_features=X3.shape[2],
                 output_size=y2.shape[1],
                 quantiles=self.quantile_levels_,
+                criterion=self._criterion(),
             )
         if source.lazy:
             # Windows of one long series: gather them batch by batch.

@@ -242,3 +242,27 @@ def test_works_inside_transformed_target_regressor():
     assert pred.shape == (5, 3)
     assert np.all(np.isfinite(pred)) and np.all(pred > 0)
     assert model.regressor_.y_mean_.shape == (3,)
+
+
+@pytest.mark.parametrize(
+    "loss, criterion",
+    [("squared_error", "MSELoss"), ("absolute_error", "L1Loss"), ("huber", "HuberLoss")],
+)
+def test_loss_picks_the_training_criterion(loss, criterion):
+    X, y = make_windows(np.sin(np.arange(120) / 3.0), look_back=8, horizon=2)
+    fc = LSTMForecaster(horizon=2, loss=loss, max_epochs=2, random_state=0).fit(X, y)
+    assert type(fc.net_.criterion_).__name__ == criterion
+
+
+def test_absolute_error_forecasts_the_median_not_the_mean():
+    # Identical windows whose next value is 0, except one in ten that jumps to
+    # 10: the squared error is minimised by the mean (1), the absolute error
+    # by the median (0).
+    X = np.tile(np.linspace(-1.0, 1.0, 6), (400, 1))
+    y = np.zeros(400)
+    y[::10] = 10.0
+    params = dict(normalize=None, max_epochs=60, batch_size=400, lr=0.05)
+    mean = LSTMForecaster(loss="squared_error", random_state=0, **params).fit(X, y)
+    median = LSTMForecaster(loss="absolute_error", random_state=0, **params).fit(X, y)
+    assert abs(mean.predict(X[:1])[0] - 1.0) < 0.3
+    assert abs(median.predict(X[:1])[0]) < 0.3
