@@ -95,6 +95,13 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     lr : float, default=5e-3
         Learning rate. The default was chosen on the accuracy benchmark
         (``benchmarks/accuracy.py``) together with ``normalize="window"``.
+    lr_schedule : {"constant", "cosine"}, default="constant"
+        ``"constant"`` trains every epoch at ``lr``. ``"cosine"`` anneals the
+        learning rate from ``lr`` towards zero over the epochs of each
+        :meth:`fit` call (cosine annealing): the last epochs take small steps,
+        so the network ends near a minimum instead of wherever the last large
+        step left it, and fits with different seeds agree more.
+        :meth:`partial_fit` trains its one epoch at ``lr``.
     max_epochs : int, default=100
         Number of passes over the training windows.
     batch_size : int, default=32
@@ -264,6 +271,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         "normalize": [StrOptions({"window"}), None],
         "difference": [Interval(Integral, 1, None, closed="left"), None],
         "loss": [StrOptions(set(_LOSSES))],
+        "lr_schedule": [StrOptions({"constant", "cosine"})],
     }
 
     def __init__(
@@ -283,6 +291,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         scale_X=True,
         scale_y=True,
         lr=5e-3,
+        lr_schedule="constant",
         max_epochs=100,
         batch_size=32,
         optimizer="adam",
@@ -316,6 +325,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         self.scale_X = scale_X
         self.scale_y = scale_y
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
