@@ -178,9 +178,13 @@ def neuralforecast_lstm(subset, look_back, seed):
 
     for name in ("lightning", "pytorch_lightning", "lightning.pytorch"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    # Its defaults refuse series shorter than input_size + h (M1 monthly has
+    # some); padding their start is its own option for that case.
+    too_short = min(len(x) for x in subset.train) < look_back + subset.horizon
     model = LSTM(
         h=subset.horizon,
         input_size=look_back,
+        start_padding_enabled=too_short,
         random_seed=seed,
         accelerator="cpu",
         enable_progress_bar=False,
