@@ -178,9 +178,9 @@ def neuralforecast_lstm(subset, look_back, seed):
 
     for name in ("lightning", "pytorch_lightning", "lightning.pytorch"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    # Its defaults refuse series shorter than input_size + h (M1 monthly has
+    # Its defaults refuse series shorter than input_size (M1 monthly has
     # some); padding their start is its own option for that case.
-    too_short = min(len(x) for x in subset.train) < look_back + subset.horizon
+    too_short = min(len(x) for x in subset.train) < look_back
     model = LSTM(
         h=subset.horizon,
         input_size=look_back,
