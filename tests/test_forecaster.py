@@ -246,7 +246,11 @@ def test_works_inside_transformed_target_regressor():
 
 @pytest.mark.parametrize(
     "loss, criterion",
-    [("squared_error", "MSELoss"), ("absolute_error", "L1Loss"), ("huber", "HuberLoss")],
+    [
+        ("squared_error", "MSELoss"),
+        ("absolute_error", "L1Loss"),
+        ("huber", "HuberLoss"),
+    ],
 )
 def test_loss_picks_the_training_criterion(loss, criterion):
     X, y = make_windows(np.sin(np.arange(120) / 3.0), look_back=8, horizon=2)
