@@ -267,7 +267,9 @@ def run_subset(
             )
         )
 
-    lstm_key = _key(tag, "lstm", look_back, sorted(settings.items()))
+    # The defaults are part of the key: a changed default retrains.
+    defaults = sorted(LSTMForecaster().get_params().items())
+    lstm_key = _key(tag, "lstm", look_back, sorted(settings.items()), defaults)
     rows.update(
         _seeded_rows(
             "sklstm global",

@@ -432,6 +432,30 @@ class _TimeLeft(Callback):
         net.history.record("time_left", str(datetime.timedelta(seconds=round(left))))
 
 
+class _CosineLR(Callback):
+    """Anneal the learning rate over the epochs of each training call.
+
+    Epoch ``k`` of ``epochs`` trains at ``lr * (1 + cos(pi * k / epochs)) / 2``:
+    ``lr`` first, close to zero last. Each call (``fit``, a warm-started
+    ``fit``, ``partial_fit``) starts again at ``lr``, so one-epoch calls
+    train at ``lr``.
+    """
+
+    def __init__(self, epochs=1):
+        self.epochs = epochs
+
+    def on_train_begin(self, net, **kwargs):
+        self.done_ = 0
+
+    def on_epoch_begin(self, net, **kwargs):
+        lr = net.lr * 0.5 * (1.0 + math.cos(math.pi * self.done_ / self.epochs))
+        for group in net.optimizer_.param_groups:
+            group["lr"] = lr
+
+    def on_epoch_end(self, net, **kwargs):
+        self.done_ += 1
+
+
 def _check_finite_weights(net):
     """Catch a last update that made the weights non-finite.
 
@@ -752,6 +776,8 @@ class _BaseLSTM(BaseEstimator):
         if isinstance(optimizer, str):
             optimizer = _OPTIMIZERS[optimizer]
         callbacks = [("divergence", _DivergenceCheck())]
+        if getattr(self, "lr_schedule", "constant") == "cosine":
+            callbacks.append(("lr_schedule", _CosineLR()))
         if self.verbose:
             callbacks.append(("time_left", _TimeLeft()))
         if self.verbose and self.verbose > 1:
@@ -854,7 +880,7 @@ class _BaseLSTM(BaseEstimator):
                 if initialize:
                     self.net_.initialize()
                 for _, callback in self.net_.callbacks_:
-                    if isinstance(callback, _TimeLeft):
+                    if isinstance(callback, (_TimeLeft, _CosineLR)):
                         callback.epochs = epochs
                 self.net_.partial_fit(dataset, epochs=epochs)
             _check_finite_weights(self.net_)

@@ -276,7 +276,7 @@ CASES = [
     (FC_F, "nan_inf", "difference with a missing last value", fc_forecast(_with(SERIES, -1, np.nan), "fc_diff"), VE, "history", "the last look_back_=6 steps of history have a missing value there.*end the history at an observed value"),
     (FC_F, "other", "unfitted", lambda: LSTMForecaster().forecast(SERIES), NotFittedError, "LSTMForecaster", "not fitted yet"),
     # --------------------------------------------- quantiles and intervals
-    (FC, "loss", "loss with quantiles", fc_fit(X2, Y3, horizon=3, loss="absolute_error", quantiles=(0.1, 0.9)), VE, "loss", "cannot be combined with quantiles.*loss='squared_error'"),
+    (FC, "loss", "loss with quantiles", fc_fit(X2, Y3, horizon=3, loss="squared_error", quantiles=(0.1, 0.9)), VE, "loss", "cannot be combined with quantiles.*loss='absolute_error'"),
     (FC, "loss", "unknown loss", fc_fit(X2, loss="mae"), IPE, "loss", "'absolute_error'.*Got 'mae'"),
     (FC, "quantiles", "quantiles unsorted", fc_fit(X2, Y3, horizon=3, quantiles=(0.9, 0.1)), VE, "quantiles", r"sorted in increasing order without duplicates.*quantiles=\(0.1, 0.9\)"),
     (FC, "quantiles", "quantiles duplicated", fc_fit(X2, Y3, horizon=3, quantiles=(0.1, 0.5, 0.5)), VE, "quantiles", "without duplicates"),

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from skorch.callbacks import Callback
 
 from sklstm import LSTMForecaster, make_windows
 
@@ -270,3 +271,35 @@ def test_absolute_error_forecasts_the_median_not_the_mean():
     median = LSTMForecaster(loss="absolute_error", random_state=0, **params).fit(X, y)
     assert abs(mean.predict(X[:1])[0] - 1.0) < 0.3
     assert abs(median.predict(X[:1])[0]) < 0.3
+
+
+class _LrLog(Callback):
+    def initialize(self):
+        self.lrs_ = []
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.lrs_.append(net.optimizer_.param_groups[0]["lr"])
+
+
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+def test_lr_schedule_sets_the_learning_rate_of_each_epoch(schedule):
+    X, y = make_windows(np.sin(np.arange(120) / 3.0), look_back=8, horizon=2)
+    fc = LSTMForecaster(
+        horizon=2,
+        lr=0.01,
+        lr_schedule=schedule,
+        max_epochs=4,
+        callbacks=[("log", _LrLog())],
+        random_state=0,
+    ).fit(X, y)
+    log = dict(fc.net_.callbacks_)["log"]
+    # The log runs after the schedule, so it sees each epoch's rate.
+    if schedule == "constant":
+        expected = [0.01] * 4
+    else:
+        expected = [0.01 * (1 + np.cos(np.pi * k / 4)) / 2 for k in range(4)]
+    np.testing.assert_allclose(log.lrs_, expected)
+    # partial_fit trains its one epoch at lr.
+    fc.partial_fit(X, y)
+    np.testing.assert_allclose(log.lrs_[-1], 0.01)
