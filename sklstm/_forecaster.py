@@ -434,8 +434,11 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         if self.strategy == "recursive":
             y2 = y2[:, :1]
         source = _WindowSource(X3)
+        # In memory anyway: transform once for the scaling statistics and the
+        # training tensors, instead of once for each.
+        prepared = None if source.lazy else self._transformed(X3, y2)
         if first:
-            self._fit_scalers(source, y2)
+            self._fit_scalers(source, y2, prepared)
             self.quantile_levels_ = self._network_quantiles()
             self.net_ = self._build_net(
                 n_features=X3.shape[2],
@@ -446,6 +449,8 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         if source.lazy:
             # Windows of one long series: gather them batch by batch.
             dataset = _LazyWindowDataset(source, y2, self._prepare)
+        elif prepared is not None:
+            dataset = _WindowDataset(*self._scaled(*prepared))
         else:
             dataset = _WindowDataset(*self._prepare(X3, y2))
         self._train(dataset, epochs, initialize=first)
@@ -490,12 +495,19 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         Xt, context = self._transform_windows(X3)
         return Xt, self._transform_targets(y2, X3, context)
 
-    def _fit_scalers(self, source, y2):
-        """Global scaling statistics of the transformed windows and targets."""
+    def _fit_scalers(self, source, y2, prepared=None):
+        """Global scaling statistics of the transformed windows and targets.
+
+        ``prepared``: the already transformed ``(windows, targets)`` of all of
+        ``source``, read block by block like ``source`` itself.
+        """
         x_stats, y_stats = _RunningStats(), _RunningStats()
         with np.errstate(over="ignore"):  # overflow is reported below
             for block in source.slices():
-                Xt, yt = self._transformed(source.take(block), y2[block])
+                if prepared is None:
+                    Xt, yt = self._transformed(source.take(block), y2[block])
+                else:
+                    Xt, yt = prepared[0][block], prepared[1][block]
                 x_stats.update(Xt.reshape(-1, Xt.shape[2]))
                 y_stats.update(yt)
         self.x_mean_, self.x_scale_ = x_stats.result(self.scale_X, source.X3.shape[2])
@@ -505,7 +517,9 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
 
     def _prepare(self, X3, y2):
         """Tensors the network trains on, from raw windows and targets."""
-        Xt, yt = self._transformed(X3, y2)
+        return self._scaled(*self._transformed(X3, y2))
+
+    def _scaled(self, Xt, yt):
         return self._scale_X(Xt), self._scale_y(yt)
 
     # --------------------------------------------------- target transforms
@@ -517,6 +531,10 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         :meth:`_check_windows`.
         """
         tgt = self.target_index
+        if not (self.difference or self.normalize == "window"):
+            # Nothing to change: no copy (the scaling copies later).
+            X = np.asarray(X3, dtype=np.float64)
+            return X, (np.zeros((len(X), 1)), np.ones((len(X), 1)))
         X = np.array(X3, dtype=np.float64)
         if self.difference:
             d = self.difference
@@ -529,11 +547,17 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         n = len(X)
         mean, std = np.zeros((n, 1)), np.ones((n, 1))
         if self.normalize == "window":
-            with warnings.catch_warnings():
-                # A window of missing steps only is rejected elsewhere.
-                warnings.simplefilter("ignore", RuntimeWarning)
-                mean = np.nanmean(X[:, :, tgt], axis=1, keepdims=True)
-                std = np.nanstd(X[:, :, tgt], axis=1, keepdims=True)
+            target = X[:, :, tgt]
+            if np.isnan(target).any():
+                with warnings.catch_warnings():
+                    # A window of missing steps only is rejected elsewhere.
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    mean = np.nanmean(target, axis=1, keepdims=True)
+                    std = np.nanstd(target, axis=1, keepdims=True)
+            else:
+                # The same sums as nanmean/nanstd without their NaN copies.
+                mean = target.mean(axis=1, keepdims=True)
+                std = target.std(axis=1, keepdims=True)
             # Flat windows carry no spread to divide by.
             std[~(std > 1e-8 * np.maximum(1.0, np.abs(mean)))] = 1.0
             X[:, :, tgt] = (X[:, :, tgt] - mean) / std

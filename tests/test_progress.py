@@ -79,3 +79,12 @@ def test_verbose_0_prints_nothing(Estimator, early_stopping, capsys):
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
     assert "time_left" not in model.net_.history[-1]
+    # Nothing is formatted either: skorch's PrintLog, which builds a table of
+    # the history after every epoch, is left out.
+    assert "print_log" not in dict(model.net_.callbacks_)
+
+
+def test_verbose_1_keeps_skorchs_print_log():
+    X, y = _data()
+    model = LSTMRegressor(max_epochs=1, verbose=1, **FAST).fit(X, y)
+    assert "print_log" in dict(model.net_.callbacks_)

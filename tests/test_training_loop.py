@@ -5,6 +5,7 @@ import zipfile
 
 import numpy as np
 import pytest
+import torch
 from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback
 
@@ -101,3 +102,37 @@ def test_saved_files_name_the_skorch_class_and_load_into_the_fast_one(tmp_path):
     np.testing.assert_array_equal(loaded.predict(X), fc.predict(X))
     loaded.partial_fit(X, y)
     assert len(loaded.net_.history) == 3
+
+
+class _GradNoop(Callback):
+    """Defines ``on_grad_computed``, which sends training through the closure."""
+
+    def on_grad_computed(self, net, named_parameters=None, **kwargs):
+        pass
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMForecaster])
+def test_direct_optimizer_step_trains_exactly_like_the_closure(Estimator):
+    # Without on_grad_computed callbacks the built-in optimizers step without
+    # skorch's closure; the arithmetic must be the same, bit for bit.
+    X, y = _data()
+    direct = Estimator(**FAST).fit(X, y)
+    closure = Estimator(callbacks=[("grad", _GradNoop())], **FAST).fit(X, y)
+    for (name, a), (_, b) in zip(
+        direct.net_.module_.named_parameters(), closure.net_.module_.named_parameters()
+    ):
+        assert torch.equal(a, b), name
+    np.testing.assert_array_equal(direct.predict(X), closure.predict(X))
+
+
+class _LBFGS(torch.optim.LBFGS):
+    def __init__(self, params, lr=1, weight_decay=0.0):  # sklstm passes weight_decay
+        super().__init__(params, lr=lr, max_iter=2)
+
+
+def test_optimizer_that_needs_a_closure_still_gets_one():
+    # LBFGS re-evaluates the loss and raises without a closure.
+    X, y = _data()
+    reg = LSTMRegressor(optimizer=_LBFGS, lr=0.1, **FAST).fit(X, y)
+    assert np.isfinite(reg.predict(X)).all()
+    assert reg.n_epochs_ == FAST["max_epochs"]
