@@ -53,7 +53,25 @@ default_role = "literal"
 
 # -- API reference ----------------------------------------------------------
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {
+    "members": True,
+    # Public methods of sklstm's own mixins (predict_interval, calibrate, ...),
+    # not scikit-learn's (get_params, score, ...).
+    "inherited-members": ",".join(
+        [
+            "BaseEstimator",
+            "RegressorMixin",
+            "ClassifierMixin",
+            "TransformerMixin",
+            "_MetadataRequester",
+            "_SetOutputMixin",
+            "ReprHTMLMixin",
+            "_HTMLDocumentationLinkMixin",
+            "Module",
+            "object",
+        ]
+    ),
+}
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
