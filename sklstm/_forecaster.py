@@ -449,10 +449,8 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         if source.lazy:
             # Windows of one long series: gather them batch by batch.
             dataset = _LazyWindowDataset(source, y2, self._prepare)
-        elif prepared is not None:
-            dataset = _WindowDataset(*self._scaled(*prepared))
         else:
-            dataset = _WindowDataset(*self._prepare(X3, y2))
+            dataset = _WindowDataset(*self._scaled(*prepared))
         self._train(dataset, epochs, initialize=first)
         if len(X_cal):
             self._store_calibration(X_cal, y_cal)
@@ -531,11 +529,10 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         :meth:`_check_windows`.
         """
         tgt = self.target_index
-        if not (self.difference or self.normalize == "window"):
-            # Nothing to change: no copy (the scaling copies later).
-            X = np.asarray(X3, dtype=np.float64)
-            return X, (np.zeros((len(X), 1)), np.ones((len(X), 1)))
-        X = np.array(X3, dtype=np.float64)
+        if self.difference or self.normalize == "window":
+            X = np.array(X3, dtype=np.float64)  # written into below
+        else:
+            X = np.asarray(X3, dtype=np.float64)  # the scaling copies later
         if self.difference:
             d = self.difference
             diffed = X[:, d:, tgt] - X[:, :-d, tgt]
