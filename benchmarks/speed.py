@@ -35,6 +35,7 @@ import argparse
 import math
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -43,15 +44,13 @@ import torch
 
 from sklstm import LSTMForecaster, LSTMNet, LSTMRegressor, make_windows
 
-HIDDEN, LR = 32, 1e-3
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The panel setting of the accuracy benchmarks (docs/accuracy.rst): batch 256
-# and at most 30 epochs within a budget of 800k window passes per fit.
-PANEL_EPOCHS, PANEL_BATCH, WINDOW_PASSES = 30, 256, 800_000
+# and the epochs of their training budget, budget_epochs(n_windows).
+from global_track import WINDOW_PASSES, budget_epochs  # noqa: E402
 
-
-def panel_epochs(n_windows):
-    """Epochs of the accuracy benchmarks' panel setting for ``n_windows``."""
-    return int(max(1, min(PANEL_EPOCHS, math.ceil(WINDOW_PASSES / n_windows))))
+HIDDEN, LR = 32, 1e-3
+PANEL_EPOCHS, PANEL_BATCH = 30, 256
 
 
 def _data(n, seq_len, seed=0):
@@ -321,8 +320,8 @@ def render(table, sizes, panels, threads):
             continue
         lines.append(
             f"| {what} | {dev} | {n} | {bs} | {hand:.2f} | {ours:.2f} "
-            f"| {_ratio(ours, hand)} | {ours * panel_epochs(n):.0f} "
-            f"({panel_epochs(n)} epochs) |"
+            f"| {_ratio(ours, hand)} | {ours * budget_epochs(n, PANEL_EPOCHS):.0f} "
+            f"({budget_epochs(n, PANEL_EPOCHS)} epochs) |"
         )
     return "\n".join(lines)
 
