@@ -386,19 +386,60 @@ class PinballLoss(nn.Module):
     quantiles : sequence of float
         The quantile levels, in the order of the last dimension of the
         predictions.
+    reduction : {"mean", "none"}, default="mean"
+        ``"none"`` returns the loss of every prediction, like torch's losses.
     """
 
-    def __init__(self, quantiles):
+    def __init__(self, quantiles, reduction="mean"):
         super().__init__()
         self.register_buffer(
             "quantiles", torch.as_tensor(quantiles, dtype=torch.float32)
         )
+        self.reduction = reduction
 
     def forward(self, pred, target):
         """Mean pinball loss of ``pred`` (``target.shape + (n_quantiles,)``)."""
         error = target.unsqueeze(-1) - pred
         q = self.quantiles.to(pred.device)
-        return torch.maximum(q * error, (q - 1) * error).mean()
+        loss = torch.maximum(q * error, (q - 1) * error)
+        return loss if self.reduction == "none" else loss.mean()
+
+
+# The losses LSTMForecaster's ``loss`` names.
+LOSSES = {
+    "squared_error": nn.MSELoss,
+    "absolute_error": nn.L1Loss,
+    "huber": nn.HuberLoss,
+}
+
+
+class _RowWeightedLoss(nn.Module):
+    """A loss in which every row (window) counts by its own weight.
+
+    The weights travel as the last column of the target, so they follow the
+    windows through batching and the early-stopping split. ``forward(pred,
+    target)`` reads ``target[:, :-1]`` as the targets and ``target[:, -1]``
+    as the weights, and averages the weighted losses of all predictions.
+
+    Parameters
+    ----------
+    loss : {"absolute_error", "squared_error", "huber"}, default="absolute_error"
+        The loss of each prediction; ignored with ``quantiles``.
+    quantiles : sequence of float, default=None
+        Quantile levels: the pinball loss of each quantile prediction.
+    """
+
+    def __init__(self, loss="absolute_error", quantiles=None):
+        super().__init__()
+        if quantiles is None:
+            self.loss = LOSSES[loss](reduction="none")
+        else:
+            self.loss = PinballLoss(quantiles, reduction="none")
+
+    def forward(self, pred, target):
+        weight = target[:, -1]
+        losses = self.loss(pred, target[:, :-1])
+        return (losses * weight.view(-1, *[1] * (losses.dim() - 1))).mean()
 
 
 def _last(present):

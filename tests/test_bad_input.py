@@ -278,6 +278,7 @@ CASES = [
     # --------------------------------------------- quantiles and intervals
     (FC, "loss", "loss with quantiles", fc_fit(X2, Y3, horizon=3, loss="squared_error", quantiles=(0.1, 0.9)), VE, "loss", "cannot be combined with quantiles.*loss='absolute_error'"),
     (FC, "loss", "unknown loss", fc_fit(X2, loss="mae"), IPE, "loss", "'absolute_error'.*Got 'mae'"),
+    (FC, "error_scale", "unknown error scale", fc_fit(X2, error_scale="percent"), IPE, "error_scale", "'level'.*Got 'percent'"),
     (FC, "quantiles", "quantiles unsorted", fc_fit(X2, Y3, horizon=3, quantiles=(0.9, 0.1)), VE, "quantiles", r"sorted in increasing order without duplicates.*quantiles=\(0.1, 0.9\)"),
     (FC, "quantiles", "quantiles duplicated", fc_fit(X2, Y3, horizon=3, quantiles=(0.1, 0.5, 0.5)), VE, "quantiles", "without duplicates"),
     (FC, "quantiles", "quantile 0", fc_fit(X2, Y3, horizon=3, quantiles=(0, 0.5)), VE, "quantiles", "strictly between 0 and 1"),

@@ -35,14 +35,17 @@ def test_window_views_are_recognised_and_copies_are_not():
 
 
 @pytest.mark.parametrize("strategy", ["direct", "recursive"])
-@pytest.mark.parametrize("normalize, difference", [("window", None), (None, 2)])
+@pytest.mark.parametrize(
+    "normalize, difference, error_scale",
+    [("window", None, "spread"), (None, 2, "spread"), ("window", None, "level")],
+)
 def test_lazy_windows_train_and_predict_like_materialised_ones(
-    strategy, normalize, difference
+    strategy, normalize, difference, error_scale
 ):
     series = np.sin(np.arange(600) / 6.0) + 0.01 * np.arange(600)
     X, y = make_windows(series, look_back=16, horizon=3)
     params = dict(horizon=3, strategy=strategy, normalize=normalize, **FAST)
-    params["difference"] = difference
+    params.update(difference=difference, error_scale=error_scale)
     lazy = LSTMForecaster(**params).fit(X, y)  # X is a view: gathered per batch
     eager = LSTMForecaster(**params).fit(np.array(X), y)
     np.testing.assert_array_equal(lazy.predict(X), eager.predict(np.array(X)))

@@ -255,8 +255,14 @@ def test_works_inside_transformed_target_regressor():
 )
 def test_loss_picks_the_training_criterion(loss, criterion):
     X, y = make_windows(np.sin(np.arange(120) / 3.0), look_back=8, horizon=2)
-    fc = LSTMForecaster(horizon=2, loss=loss, max_epochs=2, random_state=0).fit(X, y)
+    fc = LSTMForecaster(
+        horizon=2, loss=loss, error_scale="spread", max_epochs=2, random_state=0
+    ).fit(X, y)
     assert type(fc.net_.criterion_).__name__ == criterion
+    # The default measures the same loss against each window's level.
+    fc.set_params(error_scale="level").fit(X, y)
+    assert type(fc.net_.criterion_).__name__ == "_RowWeightedLoss"
+    assert type(fc.net_.criterion_.loss).__name__ == criterion
 
 
 def test_absolute_error_forecasts_the_median_not_the_mean():
@@ -271,6 +277,74 @@ def test_absolute_error_forecasts_the_median_not_the_mean():
     median = LSTMForecaster(loss="absolute_error", random_state=0, **params).fit(X, y)
     assert abs(mean.predict(X[:1])[0] - 1.0) < 0.3
     assert abs(median.predict(X[:1])[0]) < 0.3
+
+
+def _two_levels():
+    """Windows of one shape at two levels whose next values disagree.
+
+    After window normalisation the network sees the same window 100 times at
+    level 1000 followed by +1 (in units of the window's spread) and 50 times
+    at level 10 followed by -1: it can only predict one value for both.
+    """
+    shape = np.linspace(-1.0, 1.0, 6)
+    spread = shape.std()
+    X = np.vstack([np.tile(1000 + shape, (100, 1)), np.tile(10 + shape, (50, 1))])
+    y = np.concatenate([np.full(100, 1000 + spread), np.full(50, 10 - spread)])
+    return X, y, spread
+
+
+@pytest.mark.parametrize("error_scale, sign", [("spread", 1), ("level", -1)])
+def test_error_scale_level_counts_relative_errors(error_scale, sign):
+    # The absolute error is minimised by the (weighted) median. Measured in
+    # spreads, the 100 windows at level 1000 are the majority; relative to
+    # the level, an error at level 10 weighs 100 times more and the 50 windows
+    # there win.
+    X, y, spread = _two_levels()
+    fc = LSTMForecaster(
+        error_scale=error_scale, max_epochs=60, batch_size=150, lr=0.05,
+        random_state=0,
+    ).fit(X, y)  # fmt: skip
+    z = (fc.predict(X[:1])[0] - 1000) / spread
+    assert abs(z - sign) < 0.3, z
+    expected = "_RowWeightedLoss" if error_scale == "level" else "L1Loss"
+    assert type(fc.net_.criterion_).__name__ == expected
+
+
+def test_error_scale_level_weights():
+    # unit / max(level, spread); a window of zeros counts as it is (weight 1).
+    windows = np.array(
+        [[9.0, 10.0, 11.0], [-1.0, 0.0, 1.0], [0.0, 0.0, 0.0], [np.nan, 4.0, 4.0]]
+    )
+    fc = LSTMForecaster(error_scale="level")
+    Xt, context = fc._transform_windows(windows[:, :, None])
+    weights = fc._error_weights(windows[:, :, None], context)
+    spread = np.sqrt(2 / 3)
+    np.testing.assert_allclose(weights[:, 0], [spread / 10, 1.0, 1.0, 1 / 4])
+    # Without normalisation the unit is the global one for every window.
+    fc.set_params(normalize=None)
+    weights = fc._error_weights(windows[:, :, None], (None, np.ones((4, 1))))
+    np.testing.assert_allclose(weights[:, 0], [0.1, 1 / spread, 1.0, 0.25])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(loss="huber"),
+        dict(quantiles=(0.1, 0.9)),
+        dict(strategy="recursive", difference=1),
+        dict(early_stopping=True, normalize=None),
+    ],
+)
+def test_error_scale_level_with_other_options(params):
+    series = 50 + 10 * np.sin(np.arange(200) / 4.0) + 0.1 * np.arange(200)
+    X, y = make_windows(series, look_back=12, horizon=3)
+    fc = LSTMForecaster(
+        horizon=3, error_scale="level", max_epochs=3, random_state=0, **params
+    ).fit(np.array(X), y)
+    assert np.isfinite(fc.net_.history[:, "train_loss"]).all()
+    assert fc.predict(X[-4:]).shape == (4, 3)
+    fc.partial_fit(np.array(X), y)
+    assert len(fc.net_.history) == 4
 
 
 class _LrLog(Callback):

@@ -116,6 +116,7 @@ FORECASTERS = {
     "direct": dict(horizon=3),
     "recursive-differenced": dict(horizon=3, strategy="recursive", difference=1),
     "levels-look-back": dict(horizon=2, normalize=None, look_back=8, difference=12),
+    "level-errors-quantiles": dict(horizon=3, error_scale="level", quantiles=(0.2,)),
 }
 
 
