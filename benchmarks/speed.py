@@ -18,8 +18,8 @@ Tables:
 3. panel: one epoch over the windows of a panel of many short series (100k
    windows; 1M with ``--panel-1m``), at the default batch size 32 and at the
    batch size 256 the accuracy benchmarks use, with the time their panel
-   setting (at most 30 epochs within 800k window passes: 8 epochs for 100k
-   windows) takes at that rate; neuralforecast's
+   setting (at most 30 epochs within 1.6M window passes: 16 epochs for
+   100k windows) takes at that rate; neuralforecast's
    LSTM with its default training next to it with ``--neuralforecast``
    (needs ``pip install neuralforecast``).
 
