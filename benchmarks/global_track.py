@@ -203,11 +203,10 @@ def neuralforecast_lstm(subset, look_back, seed):
 
 
 def lstm_global(subset, look_back, seed, settings):
+    """One seed's global LSTM; ``settings`` hold the epochs ``run_subset`` keyed."""
     keep, _ = trainable(subset, look_back)
     X, y = make_windows(keep, look_back, subset.horizon)
     params = {**LSTM_SETTINGS, "n_threads": 1, **settings}
-    if "max_epochs" not in settings:
-        params["max_epochs"] = budget_epochs(len(X), params["max_epochs"])
     model = LSTMForecaster(horizon=subset.horizon, random_state=seed, **params)
     model.fit(X, y)
     histories = [
@@ -240,7 +239,9 @@ def run_subset(
     tag = f"{name}-{split}-{max_series}"
     keep, short = trainable(subset, look_back)
     n_windows = sum(len(x) - look_back - subset.horizon + 1 for x in keep)
-    epochs = settings.get("max_epochs") or budget_epochs(n_windows)
+    epochs = settings.get("max_epochs") or budget_epochs(
+        n_windows, LSTM_SETTINGS["max_epochs"]
+    )
     rows = {}
 
     compute = {
@@ -283,7 +284,9 @@ def run_subset(
             [
                 _cached(
                     f"{tag}-lstm-{lstm_key}-{seed}",
-                    lambda seed=seed: lstm_global(subset, look_back, seed, settings),
+                    lambda seed=seed: lstm_global(
+                        subset, look_back, seed, {**settings, "max_epochs": epochs}
+                    ),
                     use_cache,
                 )
                 for seed in seeds

@@ -47,10 +47,10 @@ from sklstm import LSTMForecaster, LSTMNet, LSTMRegressor, make_windows
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The panel setting of the accuracy benchmarks (docs/accuracy.rst): batch 256
 # and the epochs of their training budget, budget_epochs(n_windows).
-from global_track import WINDOW_PASSES, budget_epochs  # noqa: E402
+from global_track import LSTM_SETTINGS, WINDOW_PASSES, budget_epochs  # noqa: E402
 
 HIDDEN, LR = 32, 1e-3
-PANEL_EPOCHS, PANEL_BATCH = 30, 256
+PANEL_EPOCHS, PANEL_BATCH = LSTM_SETTINGS["max_epochs"], LSTM_SETTINGS["batch_size"]
 
 
 def _data(n, seq_len, seed=0):

@@ -526,15 +526,12 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         if self.error_scale != "level":
             return None
         target = X3[:, :, self.target_index]
-        with warnings.catch_warnings():
-            # Windows of missing values only are rejected elsewhere.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            level = np.nanmean(np.abs(target), axis=1, keepdims=True)
-            spread = np.nanstd(target, axis=1, keepdims=True)
-        unit = context[1]  # each window's std with normalize="window", else 1
+        level, _ = _row_moments(np.abs(target))
+        _, spread = _row_moments(target)
+        unit = context[1]  # each window's std with normalize="window", else 1 (> 0)
         against = np.maximum(level, spread)
         # A window of zeros has no level: its errors count as they are.
-        return np.where(against > 0, unit / np.where(against > 0, against, 1), 1.0)
+        return unit / np.where(against > 0, against, unit)
 
     def _fit_scalers(self, source, y2, prepared=None):
         """Global scaling statistics of the transformed windows and targets.
@@ -591,17 +588,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         n = len(X)
         mean, std = np.zeros((n, 1)), np.ones((n, 1))
         if self.normalize == "window":
-            target = X[:, :, tgt]
-            if np.isnan(target).any():
-                with warnings.catch_warnings():
-                    # A window of missing steps only is rejected elsewhere.
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    mean = np.nanmean(target, axis=1, keepdims=True)
-                    std = np.nanstd(target, axis=1, keepdims=True)
-            else:
-                # The same sums as nanmean/nanstd without their NaN copies.
-                mean = target.mean(axis=1, keepdims=True)
-                std = target.std(axis=1, keepdims=True)
+            mean, std = _row_moments(X[:, :, tgt])
             # Flat windows carry no spread to divide by.
             std[~(std > 1e-8 * np.maximum(1.0, np.abs(mean)))] = 1.0
             X[:, :, tgt] = (X[:, :, tgt] - mean) / std
@@ -959,6 +946,22 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = self.horizon > 1
         return tags
+
+
+def _row_moments(values):
+    """Mean and standard deviation of each row of ``values``, skipping NaN.
+
+    A row of missing values only is rejected before this is called.
+    """
+    if np.isnan(values).any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return (
+                np.nanmean(values, axis=1, keepdims=True),
+                np.nanstd(values, axis=1, keepdims=True),
+            )
+    # The same sums as nanmean/nanstd without their NaN copies.
+    return values.mean(axis=1, keepdims=True), values.std(axis=1, keepdims=True)
 
 
 def _as_forecast(history, pred, target_index=0):
