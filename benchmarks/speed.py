@@ -128,10 +128,14 @@ def _estimator(kind, batch_size, epochs, device="cpu"):
     )
     if kind == "LSTMRegressor":
         return LSTMRegressor(**common)
-    # Level windows, the squared error and a constant learning rate, as the
+    # Level windows, the squared error, a constant learning rate and no dropout, as the
     # hand loop trains (not the forecaster's defaults).
     return LSTMForecaster(
-        normalize=None, loss="squared_error", lr_schedule="constant", **common
+        normalize=None,
+        loss="squared_error",
+        lr_schedule="constant",
+        dropout=0.0,
+        **common,
     )
 
 
