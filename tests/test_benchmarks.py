@@ -46,8 +46,33 @@ def test_accuracy_local_series_load():
     for name, season, horizon in acc.SERIES:
         values = acc.load_series(name)
         assert values.ndim == 1 and np.isfinite(values).all(), name
-        # Four origins, each with a history of at least two windows.
+        # The two test origins and the two latest validation origins, each
+        # with a history of at least two windows.
         assert len(values) - 4 * horizon >= max(3 * season, 2 * horizon) + horizon, name
+
+
+def test_accuracy_validation_origins_precede_the_test_origins(monkeypatch):
+    acc = _load("accuracy")
+    assert acc.origin_blocks("test") == (2, 1)
+    assert acc.origin_blocks("validation") == (6, 5, 4, 3)
+    assert acc.origin_blocks("validation", 2) == (4, 3)
+    # Which origins run, and on what history: record instead of fitting.
+    seen = []
+
+    def record(name, train, test, *args):
+        seen.append((len(train), len(test)))
+        return {}
+
+    monkeypatch.setattr(acc, "run_origin", record)
+    monkeypatch.setattr(acc, "load_series", lambda name: np.arange(52.0))
+    # fertility_a: yearly, H=6, look_back 12. The origins 6 and 5 blocks back
+    # leave 16 and 22 values (-1 and 5 windows): too short, skipped.
+    out = acc.run_series("fertility_a", {}, (0,), split="validation")
+    assert list(out) == [4, 3]
+    assert seen == [(28, 6), (34, 6)]
+    seen.clear()
+    assert list(acc.run_series("fertility_a", {}, (0,), split="test")) == [2, 1]
+    assert seen == [(40, 6), (46, 6)]
 
 
 def test_competition_harness_reproduces_published_seasonal_naive():
