@@ -77,6 +77,7 @@ class _ForecasterGraph(_Graph):
         self.target = est.target_index
         self.difference = est.difference or 0
         self.normalize = est.normalize == "window"
+        self.log = est.target_transform  # None, "log" or "log1p"
         self.steps = steps
 
     def _replace_target(self, X, values):
@@ -116,6 +117,11 @@ class _ForecasterGraph(_Graph):
 
     def forward(self, X):
         X = X.to(torch.float64)[:, X.shape[1] - self.look_back :, :]
+        if self.log:
+            # As LSTMForecaster's target_transform: forecast in log units.
+            # log(1 + x) and exp(x) - 1 spelt out: ONNX has no Log1p/Expm1.
+            shift = 1.0 if self.log == "log1p" else 0.0
+            X = self._replace_target(X, torch.log(X[:, :, self.target] + shift))
         blocks = []
         produced = 0
         while produced < self.steps:
@@ -129,7 +135,10 @@ class _ForecasterGraph(_Graph):
                     X = block[:, -X.shape[1] :, None]
                 else:
                     X = torch.cat([X[:, k:, :], block[:, :, None]], dim=1)
-        return torch.cat(blocks, dim=1)[:, : self.steps].to(torch.float32)
+        out = torch.cat(blocks, dim=1)[:, : self.steps]
+        if self.log:
+            out = torch.exp(out) - shift
+        return out.to(torch.float32)
 
 
 def _graph(estimator, steps):
@@ -264,7 +273,8 @@ def to_onnx(estimator, path, *, steps=None, opset=DEFAULT_OPSET):
         ) from exc
     graph = _graph(estimator, steps).eval()
     seq_len, n_features = estimator.input_shape_
-    example = torch.zeros(2, seq_len, n_features)
+    # Ones, not zeros: inside the domain of target_transform="log" too.
+    example = torch.ones(2, seq_len, n_features)
     with warnings.catch_warnings(), contextlib.ExitStack() as stack:
         # The network's NaN branch is data-dependent; the trace takes the
         # branch without NaN, which is the one the graph supports.

@@ -377,3 +377,70 @@ def test_lr_schedule_sets_the_learning_rate_of_each_epoch(schedule):
     # partial_fit trains its one epoch at lr.
     fc.partial_fit(X, y)
     np.testing.assert_allclose(log.lrs_[-1], 0.01)
+
+
+@pytest.mark.parametrize("transform, func", [("log", np.log), ("log1p", np.log1p)])
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_target_transform_is_the_model_of_the_transformed_series(
+    transform, func, strategy
+):
+    # The same network, trained on the same numbers: forecasts in log units,
+    # mapped back by the inverse, also when rolled past the horizon.
+    series = np.exp(_seasonal(150)) * 20
+    X, y = make_windows(series, look_back=12, horizon=3)
+    params = dict(horizon=3, strategy=strategy, **{**FAST, "max_epochs": 3})
+    in_units = LSTMForecaster(target_transform=transform, **params).fit(X, y)
+    on_logs = LSTMForecaster(**params).fit(func(X), func(y))
+    inverse = {"log": np.exp, "log1p": np.expm1}[transform]
+    np.testing.assert_allclose(
+        in_units.predict(X[-5:]), inverse(on_logs.predict(func(X[-5:]))), rtol=1e-6
+    )
+    history = pd.Series(series, index=pd.period_range("2000-01", periods=150, freq="M"))
+    rolled = in_units.forecast(history, steps=7)
+    assert rolled.index[0] == pd.Period("2012-07", freq="M")
+    np.testing.assert_allclose(
+        rolled.to_numpy(), inverse(on_logs.forecast(func(series), steps=7)), rtol=1e-6
+    )
+
+
+def test_target_transform_log_models_multiplicative_growth():
+    # Exponential growth with multiplicative seasonality: in log units the
+    # seasonal differences are constant, in the data's units they grow.
+    t = np.arange(168)
+    pattern = np.array([0.0, 0.1, 0.3, 0.2, -0.1, -0.3, -0.2, 0.0, 0.2, 0.4, 0.1, -0.2])
+    series = np.exp(0.02 * t + pattern[t % 12]) * 100
+    X, y = make_windows(series[:144], look_back=24, horizon=6)
+    errors = {}
+    for transform in ["log", None]:
+        fc = LSTMForecaster(
+            horizon=6,
+            difference=12,
+            normalize=None,
+            target_transform=transform,
+            **{**FAST, "max_epochs": 30},
+        ).fit(X, y)
+        errors[transform] = _mae(fc.forecast(series[:144], steps=24), series[144:])
+    level = np.mean(series[144:])
+    assert errors["log"] < 0.01 * level, errors  # within 1% of the level
+    assert errors[None] > 5 * errors["log"], errors
+
+
+def test_target_transform_rejects_values_outside_its_domain():
+    series = _seasonal(80)  # crosses zero
+    X, y = make_windows(series + 5, look_back=10, horizon=2)
+    with pytest.raises(ValueError, match=r"'log' needs target values above 0.*of X"):
+        LSTMForecaster(horizon=2, target_transform="log").fit(X - 5, y)
+    with pytest.raises(ValueError, match=r"above 0, but 1 row\(s\) of y"):
+        LSTMForecaster(horizon=2, target_transform="log").fit(
+            X, np.r_[y[:-1], [[1, 0]]]
+        )
+    fc = LSTMForecaster(horizon=2, target_transform="log1p", max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match=r"above -1, but the last look_back_ steps"):
+        fc.forecast(np.r_[series + 5, -1.0])
+    with pytest.raises(ValueError, match=r"'log1p'.*of X"):
+        fc.predict(X - 10)
+    # Zeros are fine for log1p, and missing values stay missing, not errors.
+    padded = np.r_[np.nan, 0.0, series[2:] + 5]
+    assert np.isfinite(fc.forecast(padded)).all()
+    with pytest.raises(ValueError, match="target_transform"):
+        LSTMForecaster(target_transform="sqrt").fit(X, y)

@@ -60,6 +60,12 @@ FORECASTERS = {
     "airline-direct-rolled-levels": dict(
         horizon=12, normalize=None, look_back=24, difference=1, steps=30
     ),
+    # airline in log units, recursive and differenced: the log is taken
+    # before the differences and undone after the roll.
+    "airline-log-recursive-diff1": dict(
+        horizon=3, strategy="recursive", target_transform="log", difference=1, steps=7
+    ),
+    "airline-log1p-direct": dict(horizon=12, target_transform="log1p"),
     # gate cell, stacked and bidirectional (on short windows: the graph
     # unrolls the gate cell step by step).
     "airline-gates-stacked-bidirectional": dict(
