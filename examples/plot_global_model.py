@@ -18,9 +18,13 @@ competition scored. Baselines fitted on the same data: the seasonal naive
 forecast (last year repeated) and one global
 :class:`~sklearn.linear_model.Ridge` on the same windows, each window scaled
 by its own mean and spread, as the LSTM does (``normalize="window"``).
-Measured over three seeds on the whole set, classical per-series methods
-(ETS) are still ahead here: see :doc:`/accuracy` before trusting a single
-run.
+The LSTM models the logarithm of the tourist numbers
+(``target_transform="log1p"``, which the accuracy benchmark chose for this
+panel on its validation blocks; the data have zeros, hence ``log1p``).
+Measured over three seeds on the whole set with the benchmark's training
+budget, it is narrowly ahead of per-series ETS there (sMAPE 14.71 against
+14.84) and behind it on other panels: see :doc:`/accuracy` before trusting a
+single run.
 """
 
 # %%
@@ -60,6 +64,8 @@ X, y = make_windows(panel, look_back, horizon)
 print(f"{len(X)} training windows")
 model = LSTMForecaster(
     horizon=horizon,
+    # Tourist numbers grow and swing multiplicatively: model their logarithm.
+    target_transform="log1p",
     batch_size=256,
     max_epochs=1 if FAST else 15,
     n_threads=1,

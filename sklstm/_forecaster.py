@@ -72,8 +72,8 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     target_transform : {"log", "log1p"} or None, default=None
         Function applied to the target channel of every window and to ``y``
         before anything else (differencing, normalisation, scaling); the
-        forecasts are mapped back with its inverse (:func:`numpy.exp` or
-        :func:`numpy.expm1`), so predictions, intervals and :meth:`forecast`
+        forecasts are mapped back with its inverse (``numpy.exp`` or
+        ``numpy.expm1``), so predictions, intervals and :meth:`forecast`
         stay in the units of the data. A logarithm turns multiplicative
         seasonality and growth into additive ones and the absolute error into
         a relative one. ``"log"`` needs positive target values, ``"log1p"``

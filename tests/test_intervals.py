@@ -86,6 +86,25 @@ def test_forecaster_quantiles_are_ordered_and_cover_the_training_data():
     assert fc.quantile_levels_.tolist() == [0.1, 0.5, 0.9]
 
 
+def test_forecaster_quantiles_with_a_log_transform_are_in_data_units():
+    # Multiplicative noise: in log units the band is as wide at every level.
+    series = 5 * np.exp(_noisy_sine(300))
+    X, y = make_windows(series, look_back=20, horizon=3)
+    params = {**FAST, "max_epochs": 40, "batch_size": 64, "dropout": 0.0}
+    fc = LSTMForecaster(
+        horizon=3, quantiles=(0.1, 0.9), target_transform="log", **params
+    ).fit(X, y)
+    q = fc.predict_quantiles(X)
+    # Each level is mapped back on its own: the heads keep their levels.
+    below, above = (y < q[..., 0]).mean(), (y > q[..., 1]).mean()
+    assert 0.03 < below < 0.2 and 0.03 < above < 0.2, (below, above)
+    median = fc.predict(X)
+    assert ((q[..., 0] > 0) & (median > q[..., 0]) & (median < q[..., 1])).all()
+    # Wider in data units where the level is higher (multiplicative noise).
+    width, level = (q[..., 1] - q[..., 0]).mean(axis=1), median.mean(axis=1)
+    assert np.corrcoef(width, level)[0, 1] > 0.5
+
+
 def test_regressor_quantile_shapes_follow_y():
     X, y, _ = _iid_data(40, 0)
     Y = np.column_stack([y, -y])

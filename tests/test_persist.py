@@ -117,6 +117,7 @@ FORECASTERS = {
     "recursive-differenced": dict(horizon=3, strategy="recursive", difference=1),
     "levels-look-back": dict(horizon=2, normalize=None, look_back=8, difference=12),
     "level-errors-quantiles": dict(horizon=3, error_scale="level", quantiles=(0.2,)),
+    "log-recursive": dict(horizon=3, strategy="recursive", target_transform="log"),
 }
 
 
