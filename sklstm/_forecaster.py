@@ -540,10 +540,8 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     def _transformed(self, X3, y2):
         """Transformed windows, targets and the loss weights of the windows."""
         if self.target_transform is not None:
-            X3, y2 = (
-                self._forward_target(X3),
-                _TARGET_TRANSFORMS[self.target_transform][0](y2),
-            )
+            X3 = self._forward_target(X3)
+            y2 = _TARGET_TRANSFORMS[self.target_transform][0](y2)
         Xt, context = self._transform_windows(X3)
         yt = self._transform_targets(y2, X3, context)
         return Xt, yt, self._error_weights(X3, context)
@@ -672,11 +670,9 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
             bad = (values <= bound).any(axis=1)  # NaN (missing) passes
         if bad.any():
             rows = np.flatnonzero(bad) + offset
-            where = (
-                "the last look_back_ steps of history"
-                if name == "history"
-                else (f"{rows.size} row(s) of {name} (first: {rows[:5].tolist()})")
-            )
+            where = f"{rows.size} row(s) of {name} (first: {rows[:5].tolist()})"
+            if name == "history":
+                where = "the last look_back_ steps of history"
             fix = (
                 "Use target_transform='log1p' for values with zeros, "
                 if self.target_transform == "log"
