@@ -169,6 +169,9 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         more weight. The default was chosen on the validation origins of the
         accuracy benchmark (``benchmarks/accuracy.py``), where it beat
         ``"spread"`` per series and on four of the five competition subsets.
+        With ``target_transform``, level and spread are those of the
+        transformed values (e.g. the logarithms), which is how the benchmark
+        measured it.
     quantiles : sequence of float, default=None
         Quantile levels in (0, 1), increasing, e.g. ``(0.1, 0.5, 0.9)``. The
         network then has one head per level and horizon step (and one for the
