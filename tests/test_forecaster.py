@@ -324,6 +324,13 @@ def test_error_scale_level_weights():
     fc.set_params(normalize=None)
     weights = fc._error_weights(windows[:, :, None], (None, np.ones((4, 1))))
     np.testing.assert_allclose(weights[:, 0], [0.1, 1 / spread, 1.0, 0.25])
+    # In log units an absolute error is relative already: the unit alone.
+    fc.set_params(normalize="window", target_transform="log1p")
+    logs = fc._forward_target(windows[:, :, None] + 2)
+    _, context = fc._transform_windows(logs)
+    weights = fc._error_weights(logs, context)
+    np.testing.assert_allclose(weights, context[1])
+    assert weights[0, 0] == pytest.approx(np.std(np.log1p([11.0, 12.0, 13.0])))
 
 
 @pytest.mark.parametrize(
@@ -385,10 +392,13 @@ def test_target_transform_is_the_model_of_the_transformed_series(
     transform, func, strategy
 ):
     # The same network, trained on the same numbers: forecasts in log units,
-    # mapped back by the inverse, also when rolled past the horizon.
+    # mapped back by the inverse, also when rolled past the horizon. (With
+    # error_scale="level" the two weigh the errors differently; see
+    # test_error_scale_level_weights.)
     series = np.exp(_seasonal(150)) * 20
     X, y = make_windows(series, look_back=12, horizon=3)
-    params = dict(horizon=3, strategy=strategy, **{**FAST, "max_epochs": 3})
+    params = dict(horizon=3, strategy=strategy, error_scale="spread", max_epochs=3)
+    params.update({k: v for k, v in FAST.items() if k != "max_epochs"})
     in_units = LSTMForecaster(target_transform=transform, **params).fit(X, y)
     on_logs = LSTMForecaster(**params).fit(func(X), func(y))
     inverse = {"log": np.exp, "log1p": np.expm1}[transform]
