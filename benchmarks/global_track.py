@@ -415,7 +415,8 @@ def main(
     """Run the global track on ``names`` and print one table per subset.
 
     On the test split each table also has the panel setting with the
-    ``target_transform`` chosen on the validation blocks (``choose_transform``).
+    ``target_transform`` chosen on the validation blocks (``choose_transform``),
+    unless ``settings`` fix it.
     """
     names = names or list(competitions.SUBSETS)
     kwargs = {}
@@ -438,7 +439,8 @@ def main(
             neuralforecast=neuralforecast,
             **kwargs,
         )
-        if split == "test":
+        # With --set target_transform=... there is nothing left to choose.
+        if split == "test" and "target_transform" not in (settings or {}):
             rows.update(_chosen_rows(name, seeds, settings, rows, use_cache, kwargs))
         results[name] = (rows, meta)
         print(format_table(name, rows, meta) + "\n", flush=True)
