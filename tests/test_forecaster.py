@@ -397,8 +397,9 @@ def test_target_transform_is_the_model_of_the_transformed_series(
     # test_error_scale_level_weights.)
     series = np.exp(_seasonal(150)) * 20
     X, y = make_windows(series, look_back=12, horizon=3)
-    params = dict(horizon=3, strategy=strategy, error_scale="spread", max_epochs=3)
-    params.update({k: v for k, v in FAST.items() if k != "max_epochs"})
+    params = dict(
+        FAST, horizon=3, strategy=strategy, error_scale="spread", max_epochs=3
+    )
     in_units = LSTMForecaster(target_transform=transform, **params).fit(X, y)
     on_logs = LSTMForecaster(**params).fit(func(X), func(y))
     inverse = {"log": np.exp, "log1p": np.expm1}[transform]
