@@ -243,6 +243,13 @@ class LSTMNet(nn.Module):
         each output and the result gains a last dimension of that size. The
         first quantile is a free output; each next one adds a positive
         (softplus) increment, so the quantiles never cross.
+    n_members : int, default=1
+        Number of networks, each with its own LSTM layers and head (and its
+        own random initial weights), held side by side in ``members``:
+        ``forward`` returns the mean of their outputs, :meth:`member_outputs`
+        each one's. Trained each on its own loss (as
+        :class:`~sklstm.LSTMForecaster` does with ``n_estimators``, each
+        member on its own batches), the mean is a seed ensemble.
 
     See Also
     --------
@@ -263,6 +270,9 @@ class LSTMNet(nn.Module):
     >>> net = LSTMNet(n_features=2, output_size=3, hidden_size=8)
     >>> tuple(net(torch.randn(4, 10, 2)).shape)
     (4, 3)
+    >>> pair = LSTMNet(n_features=2, output_size=3, hidden_size=8, n_members=2)
+    >>> [tuple(out.shape) for out in pair.member_outputs(torch.randn(4, 10, 2))]
+    [(4, 3), (4, 3)]
     """
 
     def __init__(
@@ -276,10 +286,36 @@ class LSTMNet(nn.Module):
         return_sequences=False,
         cell="torch",
         n_quantiles=None,
+        n_members=1,
     ):
         super().__init__()
         if cell not in ("torch", "gates"):
             raise ValueError(f"cell must be 'torch' or 'gates', got {cell!r}.")
+        if int(n_members) < 1:
+            raise ValueError(f"n_members must be at least 1, got {n_members!r}.")
+        self.n_quantiles = n_quantiles
+        self.return_sequences = return_sequences
+        self.cell = cell
+        self.n_members = int(n_members)
+        if self.n_members > 1:
+            # Members are whole one-member networks; a single network keeps
+            # its layers at the top level, so its state_dict keys (and saved
+            # models) are those of every earlier version.
+            self.members = nn.ModuleList(
+                LSTMNet(
+                    n_features,
+                    output_size,
+                    hidden_size=hidden_size,
+                    num_layers=num_layers,
+                    bidirectional=bidirectional,
+                    dropout=dropout,
+                    return_sequences=return_sequences,
+                    cell=cell,
+                    n_quantiles=n_quantiles,
+                )
+                for _ in range(self.n_members)
+            )
+            return
         lstm = nn.LSTM if cell == "torch" else GateLSTM
         self.lstm = lstm(
             n_features,
@@ -291,13 +327,10 @@ class LSTMNet(nn.Module):
             bidirectional=bidirectional,
         )
         self.dropout = nn.Dropout(dropout)
-        self.n_quantiles = n_quantiles
         self.head = nn.Linear(
             hidden_size * (2 if bidirectional else 1),
             output_size * (n_quantiles or 1),
         )
-        self.return_sequences = return_sequences
-        self.cell = cell
 
     def _run_with_missing(self, X, present):
         """Run the LSTM skipping missing steps; outputs are zero at them.
@@ -345,8 +378,11 @@ class LSTMNet(nn.Module):
         y : torch.Tensor
             ``(batch, output_size)``, or ``(batch, seq_len, output_size)``
             with ``return_sequences=True``; with ``n_quantiles``, one more
-            last dimension of that size, increasing along it.
+            last dimension of that size, increasing along it. With
+            ``n_members``, the mean of the members' outputs.
         """
+        if self.n_members > 1:
+            return torch.stack(self.member_outputs(X)).mean(dim=0)
         nan = torch.isnan(X)
         if nan.any():
             present = ~nan.all(dim=2)
@@ -362,6 +398,23 @@ class LSTMNet(nn.Module):
         if self.n_quantiles:
             out = _non_crossing(out.unflatten(-1, (-1, self.n_quantiles)))
         return out
+
+    def member_outputs(self, X):
+        """The outputs of every member, as a list (one item for one member).
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (batch, seq_len, n_features)
+            Input sequences, as for :meth:`forward`.
+
+        Returns
+        -------
+        outputs : list of torch.Tensor
+            ``n_members`` tensors of the shape :meth:`forward` returns.
+        """
+        if self.n_members == 1:
+            return [self(X)]
+        return [member(X) for member in self.members]
 
 
 def _non_crossing(raw):

@@ -246,6 +246,7 @@ CASES = [
     (FC, "sizes", "look_back=0", fc_fit(X2, look_back=0), IPE, "look_back", r"range \[1, inf\) or None. Got 0"),
     (FC, "sizes", "difference=0", fc_fit(X2, difference=0), IPE, "difference", r"range \[1, inf\) or None. Got 0"),
     (FC, "sizes", "target_index=-1", fc_fit(X2, target_index=-1), IPE, "target_index", r"range \[0, inf\). Got -1"),
+    (FC, "sizes", "n_estimators=0", fc_fit(X2, n_estimators=0), IPE, "n_estimators", r"range \[1, inf\). Got 0"),
     (FC, "other", "target_index out of range", fc_fit(X3, target_index=2), VE, "target_index", r"out of range for windows with 2 channel\(s\); use an index in \[0, 1\]"),
     (FC, "other", "unknown strategy", fc_fit(X2, strategy="dirrect"), IPE, "strategy", "among"),
     (FC, "other", "recursive with covariates", fc_fit(X3, Y3, horizon=3, strategy="recursive"), VE, "strategy", "Use strategy='direct' for windows with covariates"),

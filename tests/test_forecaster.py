@@ -1,11 +1,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from skorch.callbacks import Callback
 
 from sklstm import LSTMForecaster, make_windows
+from sklstm._base import _BatchIterator, _WindowDataset
 
 FAST = dict(hidden_size=16, lr=1e-2, max_epochs=20, random_state=0)
 
@@ -455,3 +457,79 @@ def test_target_transform_rejects_values_outside_its_domain():
     assert np.isfinite(fc.forecast(padded)).all()
     with pytest.raises(ValueError, match="target_transform"):
         LSTMForecaster(target_transform="sqrt").fit(X, y)
+
+
+def test_n_estimators_trains_each_network_on_its_own_loss():
+    # A seed ensemble, not one wider network fitted through the mean: a
+    # training batch stacks one chunk of windows per network, and the
+    # gradient with respect to a network's weights is that of its own loss
+    # on its own chunk.
+    X, y = make_windows(_seasonal(120), look_back=10, horizon=3)
+    params = dict(FAST, horizon=3, dropout=0.0, max_epochs=1)
+    fc = LSTMForecaster(n_estimators=3, **params).fit(X, y)
+    net, module = fc.net_, fc.net_.module_
+    assert len(module.members) == 3
+    rng = torch.Generator().manual_seed(0)
+    Xb = torch.randn(3 * 16, 10, 1, generator=rng)
+    # The last column carries each window's error weight (error_scale).
+    yb = torch.cat([torch.randn(48, 3, generator=rng), torch.rand(48, 1) + 0.5], 1)
+    net.optimizer_.zero_grad()
+    step = net.train_step_single((Xb, yb))
+    together = [p.grad.clone() for p in module.members[1].parameters()]
+    module.zero_grad()
+    outputs = [m(x) for m, x in zip(module.members, Xb.chunk(3))]
+    losses = [net.criterion_(out, t) for out, t in zip(outputs, yb.chunk(3))]
+    losses[1].backward()
+    for grad, param in zip(together, module.members[1].parameters()):
+        torch.testing.assert_close(grad, param.grad)
+    # The recorded loss is the members' mean.
+    torch.testing.assert_close(step["loss"], torch.stack(losses).mean())
+    torch.testing.assert_close(step["y_pred"], torch.cat(outputs))
+    # predict and forward give the mean of members that differ.
+    module.eval()
+    with torch.no_grad():
+        outputs = module.member_outputs(Xb)
+        assert not torch.allclose(outputs[0], outputs[2])
+        torch.testing.assert_close(module(Xb), torch.stack(outputs).mean(0))
+    assert fc.predict(X[-4:]).shape == (4, 3)
+
+
+def test_each_network_sees_every_window_once_per_epoch_in_its_own_order():
+    windows = torch.arange(10.0)[:, None]
+    dataset = _WindowDataset(windows, windows)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        batches = [X for X, _ in _BatchIterator(dataset, 4, shuffle=True, n_members=3)]
+    assert [len(X) for X in batches] == [12, 12, 6]
+    orders = [torch.cat([X.chunk(3)[i] for X in batches]).ravel() for i in range(3)]
+    for order in orders:
+        assert sorted(order.tolist()) == list(range(10))
+    assert not torch.equal(orders[0], orders[1])
+    # One network: one order, batches of batch_size.
+    assert [len(X) for X, _ in _BatchIterator(dataset, 4, shuffle=True)] == [4, 4, 2]
+
+
+def test_one_estimator_keeps_the_single_network_layout():
+    X, y = make_windows(_seasonal(120), look_back=10, horizon=3)
+    fc = LSTMForecaster(horizon=3, **{**FAST, "max_epochs": 1}).fit(X, y)
+    keys = fc.net_.module_.state_dict()
+    assert not hasattr(fc.net_.module_, "members")
+    assert {k.split(".")[0] for k in keys} == {"lstm", "head"}
+    with pytest.raises(ValueError, match="n_estimators"):
+        LSTMForecaster(n_estimators=0).fit(X, y)
+
+
+def test_n_estimators_with_quantiles_and_intervals():
+    X, y = make_windows(_seasonal(200), look_back=10, horizon=2)
+    fc = LSTMForecaster(
+        horizon=2,
+        n_estimators=2,
+        quantiles=(0.1, 0.9),
+        calibration_fraction=0.2,
+        **{**FAST, "max_epochs": 3},
+    ).fit(X, y)
+    quantiles = fc.predict_quantiles(X[-20:])
+    assert (np.diff(quantiles, axis=-1) > 0).all()  # the mean keeps the order
+    bounds = fc.predict_interval(X[-20:], coverage=0.8)
+    assert bounds.shape == (20, 2, 2)
+    assert (bounds[..., 0] < bounds[..., 1]).all()

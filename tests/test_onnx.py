@@ -66,6 +66,8 @@ FORECASTERS = {
         horizon=3, strategy="recursive", target_transform="log", difference=1, steps=7
     ),
     "airline-log1p-direct": dict(horizon=12, target_transform="log1p"),
+    # two networks side by side: the graph averages them.
+    "airline-two-networks": dict(horizon=12, n_estimators=2),
     # gate cell, stacked and bidirectional (on short windows: the graph
     # unrolls the gate cell step by step).
     "airline-gates-stacked-bidirectional": dict(

@@ -118,6 +118,7 @@ FORECASTERS = {
     "levels-look-back": dict(horizon=2, normalize=None, look_back=8, difference=12),
     "level-errors-quantiles": dict(horizon=3, error_scale="level", quantiles=(0.2,)),
     "log-recursive": dict(horizon=3, strategy="recursive", target_transform="log"),
+    "two-networks-quantiles": dict(horizon=3, n_estimators=2, quantiles=(0.2,)),
 }
 
 
