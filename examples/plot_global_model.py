@@ -18,12 +18,14 @@ competition scored. Baselines fitted on the same data: the seasonal naive
 forecast (last year repeated) and one global
 :class:`~sklearn.linear_model.Ridge` on the same windows, each window scaled
 by its own mean and spread, as the LSTM does (``normalize="window"``).
-The LSTM models the logarithm of the tourist numbers
-(``target_transform="log1p"``, which the accuracy benchmark chose for this
-panel on its validation blocks; the data have zeros, hence ``log1p``).
-Measured over three seeds on the whole set with the benchmark's training
-budget, it is ahead of per-series ETS there (sMAPE 14.52 against 14.84)
-and level with it or behind it on other panels: see :doc:`/accuracy` before trusting a
+The LSTM takes the panel setting the documentation recommends: it models
+the logarithm of the tourist numbers (``target_transform="log1p"``, which
+the accuracy benchmark chose for this panel on its validation blocks; the
+data have zeros, hence ``log1p``) and averages two networks trained side by
+side (``n_estimators=2``). Measured over three seeds on the whole set with
+the benchmark's training budget, it is ahead of per-series ETS there (sMAPE
+14.51 against 14.84), also on Tourism monthly and M3 quarterly, and behind
+it on M3 other and M1 monthly: see :doc:`/accuracy` before trusting a
 single run.
 """
 
@@ -66,6 +68,8 @@ model = LSTMForecaster(
     horizon=horizon,
     # Tourist numbers grow and swing multiplicatively: model their logarithm.
     target_transform="log1p",
+    # Two networks, averaged: a seed ensemble in one estimator (2x the fit).
+    n_estimators=2,
     batch_size=256,
     max_epochs=1 if FAST else 15,
     n_threads=1,

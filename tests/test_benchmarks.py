@@ -161,21 +161,25 @@ def test_global_track_smoke(capsys):
     assert "| sklstm global |" in capsys.readouterr().out
 
 
-def test_global_track_reports_the_transform_chosen_on_validation(capsys):
-    results = _load("global_track").main(
-        ["m3_other"], split="test", quick=True, use_cache=False
-    )
+def test_global_track_reports_the_recommended_setting(capsys):
+    global_track = _load("global_track")
+    results = global_track.main(["m3_other"], split="test", quick=True, use_cache=False)
     rows, _ = results["m3_other"]
     out = capsys.readouterr().out
     # "m3_other: validation sMAPE by target_transform: None 4.21, 'log1p' 4.10"
     line = next(x for x in out.splitlines() if "validation sMAPE by" in x)
     scores = dict(item.rsplit(" ", 1) for item in line.split(": ", 2)[2].split(", "))
     best = min(scores, key=lambda t: float(scores[t]))
-    label = f"sklstm global, target_transform={best} chosen on validation"
+    assert global_track.RECOMMENDED == {"n_estimators": 2}
+    label = (
+        "sklstm global, recommended (n_estimators=2, "
+        f"target_transform={best} chosen on validation)"
+    )
+    assert label == global_track.recommended_label(
+        {"max_epochs": 2, "n_estimators": 2}, None if best == "None" else "log1p"
+    )
     assert {label, label + ", 2-seed ensemble"} <= set(rows)
     assert len(rows[label]["seeds"]) == 2
-    if best == "None":  # the plain panel setting's row, under the new name
-        assert rows[label] == rows["sklstm global"]
-    else:
-        assert rows[label] != rows["sklstm global"]
+    # Two networks per fit: a new model, not the plain row renamed.
+    assert rows[label]["sMAPE"] != rows["sklstm global"]["sMAPE"]
     assert f"| {label} |" in out
