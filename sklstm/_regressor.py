@@ -1,8 +1,11 @@
 """LSTMRegressor: sequences -> values, a scikit-learn regressor."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseLSTM, _check_n_samples, _WindowSource
@@ -37,6 +40,14 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         If False, predict one value (per target) from each sequence. If True,
         predict at every time step: ``y`` then has shape ``(n_samples,
         seq_len)`` or ``(n_samples, seq_len, n_targets)``.
+    n_estimators : int, default=1
+        Number of networks trained side by side, each from its own random
+        initial weights, with its own dropout and its own order of the
+        samples; predictions are the mean of theirs (a seed ensemble inside
+        one estimator: one ``net_``, one saved model, one ONNX graph). Fitting
+        and predicting take about ``n_estimators`` times as long; the
+        recorded training loss is the networks' mean. See
+        :class:`~sklstm.LSTMForecaster`, where it was measured.
     n_features : int, default=None
         Number of channels per time step when ``X`` is 2-D: its columns are
         then read as time-major flattened windows ``[x_0 channels, x_1
@@ -204,6 +215,7 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         dropout=0.0,
         cell="torch",
         return_sequences=False,
+        n_estimators=1,
         n_features=None,
         scale_X=True,
         scale_y=True,
@@ -230,6 +242,7 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.cell = cell
+        self.n_estimators = n_estimators
         self.return_sequences = return_sequences
         self.n_features = n_features
         self.scale_X = scale_X
@@ -256,6 +269,7 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         **_BaseLSTM._parameter_constraints,
         **_IntervalMixin._interval_constraints,
         "return_sequences": ["boolean"],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
     }
 
     def _validate_fit_data(self, X, y, reset):

@@ -115,6 +115,7 @@ REGRESSORS = {
     "bidirectional-one-target": dict(bidirectional=True),
     "sequences-two-targets": dict(return_sequences=True, num_layers=2),
     "gates-bidirectional-targets": dict(cell="gates", bidirectional=True),
+    "two-networks-sequences": dict(return_sequences=True, n_estimators=2),
 }
 
 

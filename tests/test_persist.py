@@ -75,6 +75,7 @@ REGRESSORS = {
     "default": dict(),
     "sequences": dict(return_sequences=True),
     "gates-stacked-bidirectional": dict(cell="gates", num_layers=2, bidirectional=True),
+    "two-networks": dict(n_estimators=2),
     "sgd-class-early-stopping": dict(
         optimizer=torch.optim.SGD, early_stopping=True, scale_y=False
     ),
