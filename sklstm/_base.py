@@ -818,6 +818,8 @@ class _BaseLSTM(BaseEstimator):
                 **net_params,
             }
         self._check_device()
+        # The classifier has no n_estimators: one network.
+        n_members = getattr(self, "n_estimators", 1)
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = _OPTIMIZERS[optimizer]
@@ -863,7 +865,7 @@ class _BaseLSTM(BaseEstimator):
             module__return_sequences=return_sequences,
             module__cell=self.cell,
             module__n_quantiles=None if quantiles is None else len(quantiles),
-            module__n_members=getattr(self, "n_estimators", 1),
+            module__n_members=n_members,
             criterion=criterion,
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
@@ -872,7 +874,7 @@ class _BaseLSTM(BaseEstimator):
             batch_size=self.batch_size,
             iterator_train=_BatchIterator,
             iterator_train__shuffle=True,
-            iterator_train__n_members=getattr(self, "n_estimators", 1),
+            iterator_train__n_members=n_members,
             iterator_valid=_BatchIterator,
             train_split=_TailSplit(self.validation_fraction)
             if self.early_stopping

@@ -78,6 +78,8 @@ class _ForecasterGraph(_Graph):
         self.difference = est.difference or 0
         self.normalize = est.normalize == "window"
         self.log = est.target_transform  # None, "log" or "log1p"
+        # log(1 + x) and exp(x) - 1 spelt out: ONNX has no Log1p/Expm1.
+        self.log_shift = 1.0 if self.log == "log1p" else 0.0
         self.steps = steps
 
     def _replace_target(self, X, values):
@@ -119,9 +121,8 @@ class _ForecasterGraph(_Graph):
         X = X.to(torch.float64)[:, X.shape[1] - self.look_back :, :]
         if self.log:
             # As LSTMForecaster's target_transform: forecast in log units.
-            # log(1 + x) and exp(x) - 1 spelt out: ONNX has no Log1p/Expm1.
-            shift = 1.0 if self.log == "log1p" else 0.0
-            X = self._replace_target(X, torch.log(X[:, :, self.target] + shift))
+            target = X[:, :, self.target] + self.log_shift
+            X = self._replace_target(X, torch.log(target))
         blocks = []
         produced = 0
         while produced < self.steps:
@@ -137,7 +138,7 @@ class _ForecasterGraph(_Graph):
                     X = torch.cat([X[:, k:, :], block[:, :, None]], dim=1)
         out = torch.cat(blocks, dim=1)[:, : self.steps]
         if self.log:
-            out = torch.exp(out) - shift
+            out = torch.exp(out) - self.log_shift
         return out.to(torch.float32)
 
 

@@ -354,5 +354,5 @@ def test_n_estimators_averages_networks_that_differ():
     expected = ((first + second) / 2).numpy().ravel() * two.y_scale_ + two.y_mean_
     np.testing.assert_allclose(two.predict(X), expected, rtol=1e-5, atol=1e-5)
     assert two.predict(X).shape == one.predict(X).shape == (len(X),)
-    # The recorded loss is the networks' mean, per epoch.
+    # One history row per epoch, as with one network.
     assert len(two.net_.history) == FAST["max_epochs"]
