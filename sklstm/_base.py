@@ -560,12 +560,17 @@ def _check_scale(mean, scale, name):
 class _BaseLSTM(BaseEstimator):
     """Parameters, validation, scaling and training shared by the estimators."""
 
+    # How LSTMNet combines the outputs of the n_estimators networks: their
+    # mean (the classifier averages their probabilities instead).
+    _combine_members = "mean"
+
     _parameter_constraints: dict = {
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "cell": [StrOptions({"torch", "gates"})],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "n_features": [Interval(Integral, 1, None, closed="left"), None],
         "scale_X": ["boolean"],
         "scale_y": ["boolean"],
@@ -818,8 +823,6 @@ class _BaseLSTM(BaseEstimator):
                 **net_params,
             }
         self._check_device()
-        # The classifier has no n_estimators: one network.
-        n_members = getattr(self, "n_estimators", 1)
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = _OPTIMIZERS[optimizer]
@@ -865,7 +868,8 @@ class _BaseLSTM(BaseEstimator):
             module__return_sequences=return_sequences,
             module__cell=self.cell,
             module__n_quantiles=None if quantiles is None else len(quantiles),
-            module__n_members=n_members,
+            module__n_members=self.n_estimators,
+            module__combine=self._combine_members,
             criterion=criterion,
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
@@ -874,7 +878,7 @@ class _BaseLSTM(BaseEstimator):
             batch_size=self.batch_size,
             iterator_train=_BatchIterator,
             iterator_train__shuffle=True,
-            iterator_train__n_members=n_members,
+            iterator_train__n_members=self.n_estimators,
             iterator_valid=_BatchIterator,
             train_split=_TailSplit(self.validation_fraction)
             if self.early_stopping

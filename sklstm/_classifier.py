@@ -39,6 +39,14 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         ``"torch"`` uses :class:`torch.nn.LSTM` (cuDNN on GPU); ``"gates"``
         uses :class:`~sklstm.GateLSTM`, the from-scratch gate implementation
         that gives the same results, slower.
+    n_estimators : int, default=1
+        Number of networks trained side by side, each from its own random
+        initial weights, with its own dropout and its own order of the
+        samples; :meth:`predict_proba` is the mean of their probabilities (a
+        soft vote of a seed ensemble inside one estimator: one ``net_``, one
+        saved model, one ONNX graph). Fitting and predicting take about
+        ``n_estimators`` times as long; the recorded training loss is the
+        networks' mean.
     n_features : int, default=None
         Number of channels per time step when ``X`` is 2-D: its columns are
         then read as time-major flattened windows ``[x_0 channels, x_1
@@ -155,6 +163,7 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         bidirectional=False,
         dropout=0.0,
         cell="torch",
+        n_estimators=1,
         n_features=None,
         scale_X=True,
         class_weight=None,
@@ -179,6 +188,7 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.cell = cell
+        self.n_estimators = n_estimators
         self.n_features = n_features
         self.scale_X = scale_X
         self.class_weight = class_weight
@@ -197,6 +207,9 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         self.n_threads = n_threads
         self.verbose = verbose
         self.random_state = random_state
+
+    # A soft vote: the networks' probabilities are averaged, not their scores.
+    _combine_members = "probability"
 
     _parameter_constraints = {
         **{k: v for k, v in _BaseLSTM._parameter_constraints.items() if k != "scale_y"},
@@ -405,8 +418,9 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Probabilities (softmax of the network's scores), columns in the
-            order of ``classes_``; each row sums to 1.
+            Probabilities (softmax of the network's scores; with
+            ``n_estimators``, the mean of the networks' probabilities),
+            columns in the order of ``classes_``; each row sums to 1.
         """
         return np.exp(self.predict_log_proba(X))
 

@@ -328,7 +328,6 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         "normalize": [StrOptions({"window"}), None],
         "difference": [Interval(Integral, 1, None, closed="left"), None],
         "target_transform": [StrOptions(set(_TARGET_TRANSFORMS)), None],
-        "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "loss": [StrOptions(set(_LOSSES))],
         "error_scale": [StrOptions({"spread", "level"})],
         "lr_schedule": [StrOptions({"constant", "cosine"})],

@@ -246,10 +246,16 @@ class LSTMNet(nn.Module):
     n_members : int, default=1
         Number of networks, each with its own LSTM layers and head (and its
         own random initial weights), held side by side in ``members``:
-        ``forward`` returns the mean of their outputs, :meth:`member_outputs`
-        each one's. Trained each on its own loss (as
-        :class:`~sklstm.LSTMForecaster` does with ``n_estimators``, each
-        member on its own batches), the mean is a seed ensemble.
+        ``forward`` combines their outputs (see ``combine``),
+        :meth:`member_outputs` gives each one's. Trained each on its own loss
+        (as the estimators do with ``n_estimators``, each member on its own
+        batches), they are a seed ensemble.
+    combine : {"mean", "probability"}, default="mean"
+        How ``forward`` combines the members' outputs: ``"mean"`` averages
+        them; ``"probability"`` reads them as class scores (logits along the
+        last axis) and returns the logarithm of the mean of the members'
+        softmax probabilities: scores whose softmax is that mean, as a soft
+        vote of classifiers averages probabilities. Ignored with one member.
 
     See Also
     --------
@@ -287,16 +293,22 @@ class LSTMNet(nn.Module):
         cell="torch",
         n_quantiles=None,
         n_members=1,
+        combine="mean",
     ):
         super().__init__()
         if cell not in ("torch", "gates"):
             raise ValueError(f"cell must be 'torch' or 'gates', got {cell!r}.")
         if int(n_members) < 1:
             raise ValueError(f"n_members must be at least 1, got {n_members!r}.")
+        if combine not in ("mean", "probability"):
+            raise ValueError(
+                f"combine must be 'mean' or 'probability', got {combine!r}."
+            )
         self.n_quantiles = n_quantiles
         self.return_sequences = return_sequences
         self.cell = cell
         self.n_members = int(n_members)
+        self.combine = combine
         if self.n_members > 1:
             # Members are whole one-member networks; a single network keeps
             # its layers at the top level, so its state_dict keys (and saved
@@ -379,10 +391,15 @@ class LSTMNet(nn.Module):
             ``(batch, output_size)``, or ``(batch, seq_len, output_size)``
             with ``return_sequences=True``; with ``n_quantiles``, one more
             last dimension of that size, increasing along it. With
-            ``n_members``, the mean of the members' outputs.
+            ``n_members``, the members' outputs combined as ``combine`` says.
         """
         if self.n_members > 1:
-            return torch.stack(self.member_outputs(X)).mean(dim=0)
+            outputs = torch.stack(self.member_outputs(X))
+            if self.combine == "mean":
+                return outputs.mean(dim=0)
+            # log(mean_k softmax(z_k)), computed stably in log space.
+            log_proba = torch.log_softmax(outputs, dim=-1)
+            return torch.logsumexp(log_proba, dim=0) - math.log(self.n_members)
         nan = torch.isnan(X)
         if nan.any():
             present = ~nan.all(dim=2)

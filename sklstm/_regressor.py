@@ -1,11 +1,8 @@
 """LSTMRegressor: sequences -> values, a scikit-learn regressor."""
 
-from numbers import Integral
-
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseLSTM, _check_n_samples, _WindowSource
@@ -269,7 +266,6 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         **_BaseLSTM._parameter_constraints,
         **_IntervalMixin._interval_constraints,
         "return_sequences": ["boolean"],
-        "n_estimators": [Interval(Integral, 1, None, closed="left")],
     }
 
     def _validate_fit_data(self, X, y, reset):

@@ -207,6 +207,7 @@ CASES = [
     (CLF, "length", "X/y length mismatch", clf_fit(X3, LABELS[:10]), VE, "y", "X has 20, y has 10.*one row of y per sample of X"),
     (CLF, "n_features", "not dividing the columns", clf_fit(X2, n_features=4), VE, "n_features", "6 columns, which is not a multiple of n_features=4.*fix n_features"),
     (CLF, "sizes", "hidden_size=0", clf_fit(X3, hidden_size=0), IPE, "hidden_size", r"range \[1, inf\). Got 0"),
+    (CLF, "sizes", "n_estimators=0", clf_fit(X3, n_estimators=0), IPE, "n_estimators", r"range \[1, inf\). Got 0"),
     (CLF, "other", "y None", clf_fit(X3, None), VE, "y", r"requires y.*fit\(X, y\)"),
     (CLF, "other", "one class", clf_fit(X3, ["a"] * 20), VE, "y", "at least 2 classes in y, but y contains only one class: 'a'. Pass samples of every class"),
     (CLF, "other", "class_weight with an unknown label", clf_fit(X3, class_weight={"z": 2.0}), VE, "class_weight", r"labels \['z'\] that are not classes of y.*Use the labels of y"),

@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
@@ -164,3 +165,27 @@ def test_pipeline_with_sliding_windows_and_stratified_grid_search():
     pred = search.predict(series[:, None])
     assert pred.shape == (240,)
     assert np.mean(pred == regime) > 0.7
+
+
+def test_n_estimators_averages_the_networks_probabilities():
+    X, y = _sequences()
+    clf = LSTMClassifier(n_estimators=2, **FAST).fit(X, y)
+    module = clf.net_.module_
+    assert len(module.members) == 2
+    Xs = torch.as_tensor(((X - clf.x_mean_) / clf.x_scale_).astype(np.float32))
+    module.eval()
+    with torch.no_grad():
+        first, second = module.member_outputs(Xs)
+    assert not torch.allclose(first, second)
+    # A soft vote: the mean of the networks' probabilities, not the softmax
+    # of their mean scores (which differs wherever the networks disagree).
+    votes = (torch.softmax(first, 1) + torch.softmax(second, 1)).numpy() / 2
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba, votes, rtol=1e-5, atol=1e-6)
+    mean_scores = torch.softmax((first + second) / 2, 1).numpy()
+    assert np.abs(mean_scores - votes).max() > 1e-3
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), proba.argmax(axis=1))
+    assert clf.score(X, y) > 0.9
+    # One history row per epoch, as with one network.
+    assert len(clf.net_.history) == FAST["max_epochs"]

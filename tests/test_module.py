@@ -172,3 +172,23 @@ def test_training_steps_reduce_the_loss(cell):
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.3 * losses[0]
+
+
+def test_members_combine_as_mean_or_as_probabilities():
+    torch.manual_seed(0)
+    X = torch.randn(5, 4, 2)
+    for combine in ("mean", "probability"):
+        torch.manual_seed(1)
+        net = LSTMNet(n_features=2, output_size=3, hidden_size=4, n_members=3,
+                      combine=combine)  # fmt: skip
+        outputs = torch.stack(net.member_outputs(X))
+        if combine == "mean":
+            expected = outputs.mean(0)
+        else:
+            expected = torch.log(torch.softmax(outputs, -1).mean(0))
+        torch.testing.assert_close(net(X), expected)
+    # The scores of "probability" are log-probabilities: their softmax is
+    # themselves, exponentiated.
+    torch.testing.assert_close(torch.softmax(net(X), -1), net(X).exp())
+    with pytest.raises(ValueError, match="combine must be 'mean' or 'probability'"):
+        LSTMNet(n_features=2, output_size=3, combine="vote")

@@ -135,11 +135,14 @@ def test_regressor_graph_matches_predict_on_random_data(params):
         _assert_close(_run(session, rows), est.predict(rows))
 
 
-def test_classifier_graph_returns_predict_proba():
+@pytest.mark.parametrize(
+    "params", [dict(bidirectional=True), dict(n_estimators=2)], ids=["bi", "two"]
+)
+def test_classifier_graph_returns_predict_proba(params):
     rng = np.random.default_rng(2)
     X = rng.normal(size=(60, 6, 2))
     labels = np.array(["a", "b", "c"])[np.digitize(X[:, -1, 0], [-0.5, 0.5])]
-    est = LSTMClassifier(bidirectional=True, **FAST).fit(X, labels)
+    est = LSTMClassifier(**params, **FAST).fit(X, labels)
     session, _ = _session(est)
     for rows in (X[:1], X):
         proba = _run(session, rows)

@@ -97,10 +97,15 @@ def test_regressor_round_trip_is_bit_identical(params, tmp_path):
     assert loaded.net_.criterion is est.net_.criterion is torch.nn.MSELoss
 
 
-def test_classifier_round_trip_with_string_labels_and_class_weight(tmp_path):
+@pytest.mark.parametrize("n_estimators", [1, 2])
+def test_classifier_round_trip_with_string_labels_and_class_weight(
+    n_estimators, tmp_path
+):
     X, y = _regression()
     labels = np.where(y > 0.3, "up", np.where(y < -0.3, "down", "flat"))
-    est = LSTMClassifier(class_weight={"up": 2.0}, **FAST).fit(X, labels)
+    est = LSTMClassifier(
+        class_weight={"up": 2.0}, n_estimators=n_estimators, **FAST
+    ).fit(X, labels)
     loaded = _round_trip(est, tmp_path)
     _assert_same_fit(est, loaded)
     assert loaded.net_.criterion is torch.nn.CrossEntropyLoss
