@@ -1,7 +1,9 @@
 """LSTMForecaster: windows of a series -> its next ``horizon`` values."""
 
 import warnings
+from collections.abc import Callable
 from numbers import Integral
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -27,10 +29,19 @@ from ._module import _RowWeightedLoss
 from ._validation import explain_input_errors
 from ._window import _check_positive_int, _naming_series, _split_panel
 
-# target_transform: (function, inverse, values must lie above this bound).
+
+class _TargetTransform(NamedTuple):
+    """A ``target_transform``: the map, its inverse, and the bound the
+    target values must lie above."""
+
+    forward: Callable
+    inverse: Callable
+    bound: float
+
+
 _TARGET_TRANSFORMS = {
-    "log": (np.log, np.exp, 0.0),
-    "log1p": (np.log1p, np.expm1, -1.0),
+    "log": _TargetTransform(np.log, np.exp, 0.0),
+    "log1p": _TargetTransform(np.log1p, np.expm1, -1.0),
 }
 
 
@@ -561,7 +572,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         """Transformed windows, targets and the loss weights of the windows."""
         if self.target_transform is not None:
             X3 = self._forward_target(X3)
-            y2 = _TARGET_TRANSFORMS[self.target_transform][0](y2)
+            y2 = _TARGET_TRANSFORMS[self.target_transform].forward(y2)
         Xt, context = self._transform_windows(X3)
         yt = self._transform_targets(y2, X3, context)
         return Xt, yt, self._error_weights(X3, context)
@@ -689,7 +700,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         """Reject target values outside the domain of ``target_transform``."""
         if self.target_transform is None:
             return
-        bound = _TARGET_TRANSFORMS[self.target_transform][2]
+        bound = _TARGET_TRANSFORMS[self.target_transform].bound
         with np.errstate(invalid="ignore"):
             bad = (values <= bound).any(axis=1)  # NaN (missing) passes
         if bad.any():
@@ -712,7 +723,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         """A copy of the windows with ``target_transform`` applied to the target."""
         X = np.array(X3, dtype=np.float64)
         tgt = self.target_index
-        X[:, :, tgt] = _TARGET_TRANSFORMS[self.target_transform][0](X[:, :, tgt])
+        X[:, :, tgt] = _TARGET_TRANSFORMS[self.target_transform].forward(X[:, :, tgt])
         return X
 
     def _bases(self, X3, known):
@@ -843,7 +854,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 X3 = self._feed_back(X3, block)
         out = np.concatenate(blocks, axis=1)[:, :steps]
         if self.target_transform is not None:
-            out = _TARGET_TRANSFORMS[self.target_transform][1](out)
+            out = _TARGET_TRANSFORMS[self.target_transform].inverse(out)
         return out
 
     def _feed_back(self, X3, block):
