@@ -1,4 +1,5 @@
 import matplotlib
+import numpy as np
 import pytest
 import torch
 
@@ -12,3 +13,19 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture
+def member_outputs():
+    """``f(est, X)``: the output of each network of a fitted ``n_estimators``
+    estimator on 3-D ``X``, as ``LSTMNet.member_outputs`` gives them."""
+
+    def outputs(est, X):
+        module = est.net_.module_
+        assert len(module.members) == est.n_estimators
+        Xs = torch.as_tensor(((X - est.x_mean_) / est.x_scale_).astype(np.float32))
+        module.eval()
+        with torch.no_grad():
+            return module.member_outputs(Xs)
+
+    return outputs

@@ -167,15 +167,10 @@ def test_pipeline_with_sliding_windows_and_stratified_grid_search():
     assert np.mean(pred == regime) > 0.7
 
 
-def test_n_estimators_averages_the_networks_probabilities():
+def test_n_estimators_averages_the_networks_probabilities(member_outputs):
     X, y = _sequences()
     clf = LSTMClassifier(n_estimators=2, **FAST).fit(X, y)
-    module = clf.net_.module_
-    assert len(module.members) == 2
-    Xs = torch.as_tensor(((X - clf.x_mean_) / clf.x_scale_).astype(np.float32))
-    module.eval()
-    with torch.no_grad():
-        first, second = module.member_outputs(Xs)
+    first, second = member_outputs(clf, X)
     assert not torch.allclose(first, second)
     # A soft vote: the mean of the networks' probabilities, not the softmax
     # of their mean scores (which differs wherever the networks disagree).
