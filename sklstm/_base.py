@@ -557,6 +557,38 @@ def _check_scale(mean, scale, name):
         )
 
 
+# Parameters a continued fit (warm_start, partial_fit) takes on: they do not
+# shape the fitted model (see _BaseLSTM._continue_with_current_params).
+_CONTINUABLE = frozenset(
+    {
+        "max_epochs",
+        "lr",
+        "batch_size",
+        "warm_start",
+        "n_threads",
+        "random_state",
+        "verbose",
+        # A model saved on a GPU goes on training on the CPU of a machine
+        # without one, whatever its device parameter says.
+        "device",
+        "calibration_fraction",
+    }
+)
+
+
+def _changed(old, new):
+    """Whether a parameter's value differs, for values of any type."""
+    if old is new:
+        return False
+    try:
+        return not bool(old == new)
+    except (TypeError, ValueError):  # arrays compare element-wise
+        try:
+            return not np.array_equal(np.asarray(old), np.asarray(new))
+        except (TypeError, ValueError):
+            return True
+
+
 class _BaseLSTM(BaseEstimator):
     """Parameters, validation, scaling and training shared by the estimators."""
 
@@ -823,6 +855,8 @@ class _BaseLSTM(BaseEstimator):
                 **net_params,
             }
         self._check_device()
+        # What continued training (warm_start, partial_fit) checks against.
+        self._built_with = self.get_params(deep=False)
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = _OPTIMIZERS[optimizer]
@@ -924,6 +958,8 @@ class _BaseLSTM(BaseEstimator):
         if hasattr(dataset, "to"):
             # In-memory windows move to the device once for the whole fit.
             dataset = dataset.to(self.net_.device)
+        if not initialize:
+            self._continue_with_current_params()
         seed = self._seed()
         if not initialize:
             # Continued training: vary the shuffling between calls.
@@ -958,6 +994,40 @@ class _BaseLSTM(BaseEstimator):
             raise
         self._drop_unfinished_epoch()
         self.n_epochs_ = len(self.net_.history)
+
+    def _continue_with_current_params(self):
+        """Apply the settings a continued fit can change; reject the others.
+
+        Continued training (``warm_start``, ``partial_fit``) goes on with the
+        network, scaling, loss and device of the first fit. The number of
+        epochs, the learning rate and the batch size may change between
+        calls and take effect, as do ``n_threads``, ``random_state`` and
+        ``calibration_fraction``, which every call reads (``verbose`` and
+        ``device`` may change too, but the logging and the network's device
+        stay those of the first fit or of loading). Any other parameter
+        shaped the fitted model: a new value would be silently ignored, so
+        it raises instead.
+        """
+        built = getattr(self, "_built_with", None)
+        if built is None:  # fitted by an sklstm that did not record it
+            return
+        current = self.get_params(deep=False)
+        changed = [
+            f"{name} ({built.get(name)!r} -> {current[name]!r})"
+            for name in current
+            if name not in _CONTINUABLE and _changed(built.get(name), current[name])
+        ]
+        if changed:
+            raise ValueError(
+                f"{type(self).__name__} continues training the model of its first "
+                f"fit (warm_start=True or partial_fit), but {', '.join(changed)} "
+                "changed since that fit, and the fitted model cannot take on the "
+                "new value. Set it back, or train a new model with fit and "
+                "warm_start=False."
+            )
+        # skorch applies a new learning rate to the optimizer's parameter
+        # groups in place, keeping its state (Adam's moments).
+        self.net_.set_params(lr=self.lr, batch_size=self.batch_size)
 
     def _training_state(self):
         net = self.net_

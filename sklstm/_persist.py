@@ -249,7 +249,12 @@ class _Writer:
             "class": key,
             "params": {k: self.encode(v, f"{where}.{k}") for k, v in params.items()},
         }
-        attributes = {k: v for k, v in vars(est).items() if k not in params}
+        # _built_with (the parameters the network was built with, which
+        # continued training checks against) is recorded again when load
+        # rebuilds the network; it may hold the callbacks a file cannot.
+        attributes = {
+            k: v for k, v in vars(est).items() if k not in params and k != "_built_with"
+        }
         net = attributes.pop("net_", None) if key.startswith("sklstm.") else None
         node["attributes"] = {
             k: self.encode(v, f"{where}.{k}") for k, v in attributes.items()

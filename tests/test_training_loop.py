@@ -10,7 +10,7 @@ from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback
 
 import sklstm
-from sklstm import LSTMForecaster, LSTMRegressor, make_windows
+from sklstm import LSTMClassifier, LSTMForecaster, LSTMRegressor, make_windows
 
 FAST = dict(hidden_size=4, max_epochs=2, batch_size=50, random_state=0)
 
@@ -136,3 +136,32 @@ def test_optimizer_that_needs_a_closure_still_gets_one():
     reg = LSTMRegressor(optimizer=_LBFGS, lr=0.1, **FAST).fit(X, y)
     assert np.isfinite(reg.predict(X)).all()
     assert reg.n_epochs_ == FAST["max_epochs"]
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMForecaster, LSTMClassifier])
+def test_continued_fits_take_new_training_settings_and_reject_the_others(Estimator):
+    X, y = _data()
+    if Estimator is LSTMClassifier:
+        y = (y > 0).astype(int)
+    est = Estimator(warm_start=True, **FAST).fit(X, y)
+    steps = float(est.net_.optimizer_.state_dict()["state"][0]["step"])
+    # The learning rate, batch size and epochs of a continued fit take effect;
+    # the optimizer goes on from its state (Adam's step count keeps growing).
+    est.set_params(lr=1e-4, batch_size=100, max_epochs=3).fit(X, y)
+    assert est.net_.lr == 1e-4 and est.net_.batch_size == 100
+    assert len(est.net_.history) == 5
+    assert est.net_.optimizer_.state_dict()["state"][0]["step"] == steps + 3 * 2
+    before = est.predict(X)
+    # A parameter that shaped the fitted network cannot change: it would be
+    # ignored. Neither fit nor partial_fit trains, and the model is kept.
+    est.set_params(hidden_size=8, dropout=0.2)
+    for call in (est.fit, est.partial_fit):
+        with pytest.raises(ValueError, match=r"dropout \(0\.[01] -> 0\.2\), "
+                           r"hidden_size \(4 -> 8\) changed.*Set it back"):  # fmt: skip
+            call(X, y)
+    np.testing.assert_array_equal(est.predict(X), before)
+    assert len(est.net_.history) == 5
+    # Without warm_start, fit trains a new model with the new parameters.
+    est.set_params(warm_start=False, max_epochs=1).fit(X, y)
+    assert est.net_.module_.head.in_features == 8
+    assert len(est.net_.history) == 1
