@@ -91,11 +91,10 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         If True and the estimator is fitted, :meth:`fit` continues training the
         current network (and keeps the classes and scaling of the first fit)
         instead of starting anew.
-        A continued fit takes on new ``max_epochs``, ``lr`` and
-        ``batch_size`` (:meth:`partial_fit` the last two); a changed
-        parameter that shaped the fitted
-        model (``hidden_size``, ``dropout``, ``n_estimators``, ...) raises a
-        ``ValueError`` rather than being ignored.
+        A continued fit takes on new ``max_epochs``, ``lr`` and ``batch_size``
+        (:meth:`partial_fit` the last two); a changed parameter that shaped
+        the fitted model (``hidden_size``, ``dropout``, ``n_estimators``, ...)
+        raises a ``ValueError`` rather than being ignored.
     device : str or torch.device, default="cpu"
         Device to train and predict on, e.g. ``"cuda"``. :meth:`fit` raises a
         ``ValueError`` for a device this machine cannot use.

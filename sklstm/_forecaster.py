@@ -223,11 +223,10 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         Extra skorch callbacks, passed through to the net.
     warm_start : bool, default=False
         If True and fitted, :meth:`fit` continues training the current network.
-        A continued fit takes on new ``max_epochs``, ``lr`` and
-        ``batch_size`` (:meth:`partial_fit` the last two); a changed
-        parameter that shaped the fitted
-        model (``hidden_size``, ``normalize``, ``horizon``, ...) raises a
-        ``ValueError`` rather than being ignored.
+        A continued fit takes on new ``max_epochs``, ``lr`` and ``batch_size``
+        (:meth:`partial_fit` the last two); a changed parameter that shaped
+        the fitted model (``hidden_size``, ``normalize``, ``horizon``, ...)
+        raises a ``ValueError`` rather than being ignored.
     device : str or torch.device, default="cpu"
         Device to train and predict on, e.g. ``"cuda"``. :meth:`fit` raises a
         ``ValueError`` for a device this machine cannot use. A model pickled
