@@ -262,12 +262,8 @@ class _BatchIterator:
             if isinstance(self.dataset, _WindowDataset):
                 orders = [order.to(self.dataset.device) for order in orders]
             for start in range(0, n, self.batch_size):
-                if len(orders) == 1:
-                    yield self.dataset[orders[0][start : start + self.batch_size]]
-                else:
-                    yield self.dataset[
-                        torch.cat([o[start : start + self.batch_size] for o in orders])
-                    ]
+                end = start + self.batch_size
+                yield self.dataset[torch.cat([order[start:end] for order in orders])]
         else:
             for start in range(0, n, self.batch_size):
                 yield self.dataset[start : start + self.batch_size]
@@ -942,6 +938,10 @@ class _BaseLSTM(BaseEstimator):
         skorch swallows it and still runs ``on_train_end``, where early
         stopping restores the best weights.
         """
+        if not initialize:
+            # First: a changed early_stopping or validation_fraction is
+            # reported as changed, not checked below as if it applied.
+            self._continue_with_current_params()
         if self.early_stopping and len(dataset) < 2:
             raise ValueError(
                 "early_stopping=True needs at least 2 samples to hold out a "
@@ -958,8 +958,6 @@ class _BaseLSTM(BaseEstimator):
         if hasattr(dataset, "to"):
             # In-memory windows move to the device once for the whole fit.
             dataset = dataset.to(self.net_.device)
-        if not initialize:
-            self._continue_with_current_params()
         seed = self._seed()
         if not initialize:
             # Continued training: vary the shuffling between calls.
