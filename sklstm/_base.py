@@ -29,7 +29,7 @@ from skorch.dataset import unpack_data
 from skorch.history import History
 from skorch.utils import to_tensor
 
-from ._module import LSTMNet, PinballLoss
+from ._module import LSTMNet, PinballLoss, _use_generator
 from ._validation import explain_input_errors
 from ._version import __version__
 from .exceptions import TrainingDivergedError, VersionMismatchWarning
@@ -232,8 +232,8 @@ class _RunningStats:
 class _BatchIterator:
     """Iterates over a :class:`_WindowDataset` in batches of ``batch_size``.
 
-    Shuffling draws from torch's global generator, which the estimators seed
-    inside :func:`torch.random.fork_rng` so that the user's RNG is untouched.
+    Shuffling draws from ``generator`` (the fit's own, see ``_Net.rng_``), or
+    from torch's global generator when it is None.
 
     With ``n_members`` > 1 and shuffling (training an ensemble, see
     ``LSTMNet``'s ``n_members``), every member gets its own order of the
@@ -243,11 +243,20 @@ class _BatchIterator:
     if it were trained alone.
     """
 
-    def __init__(self, dataset, batch_size=32, shuffle=False, n_members=1, **kwargs):
+    def __init__(
+        self,
+        dataset,
+        batch_size=32,
+        shuffle=False,
+        n_members=1,
+        generator=None,
+        **kwargs,
+    ):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.n_members = n_members
+        self.generator = generator
 
     def __len__(self):
         return math.ceil(len(self.dataset) / self.batch_size)
@@ -258,7 +267,10 @@ class _BatchIterator:
             # Drawn on the CPU whatever the device, so that a seed gives the
             # same batches everywhere; moved once per epoch to index tensors
             # that live on a GPU.
-            orders = [torch.randperm(n) for _ in range(self.n_members)]
+            orders = [
+                torch.randperm(n, generator=self.generator)
+                for _ in range(self.n_members)
+            ]
             if isinstance(self.dataset, _WindowDataset):
                 orders = [order.to(self.dataset.device) for order in orders]
             for start in range(0, n, self.batch_size):
@@ -356,7 +368,34 @@ class _Net(NeuralNetRegressor):
       left alone);
     - the history records batch values without copying itself
       (:class:`_History`).
+
+    Its randomness comes from ``rng_``, a CPU ``torch.Generator`` that the
+    estimator sets for the duration of a training call: the initial weights
+    and the order of the windows are drawn from it, never from torch's global
+    generator, so fits running side by side in threads cannot take each
+    other's random numbers.
     """
+
+    rng_ = None
+
+    def initialize_module(self):
+        # Built on the meta device, the layers draw no initial weights from
+        # torch's global generator; they are drawn from the fit's own.
+        with torch.device("meta"):
+            module = self.module(**self.get_params_for("module"))
+        module = module.to_empty(device="cpu")
+        generator = self.rng_
+        if generator is None:  # rebuilt to load saved weights into
+            generator = torch.Generator().manual_seed(0)
+        module.reset_parameters(generator)
+        self.module_ = module
+        return self
+
+    def get_iterator(self, dataset, training=False):
+        iterator = super().get_iterator(dataset, training)
+        if training:
+            iterator.generator = self.rng_
+        return iterator
 
     def initialize_history(self):
         if self.history_ is None:
@@ -515,17 +554,28 @@ def _check_finite_weights(net):
             )
 
 
-def _seed_torch(seed, cuda_devices):
-    """Seed torch's CPU generator and the generators of ``cuda_devices`` only.
+def _generator_on(device, seed, cpu_generator):
+    """The generator the dropout masks on ``device`` are drawn from.
 
-    ``torch.manual_seed`` would also seed every other CUDA (and MPS, XPU)
-    generator, or queue a seed for CUDA's lazy initialisation, and
-    ``fork_rng`` restores none of those: the user's RNG state would change.
+    On the CPU it is the fit's own (``cpu_generator``, which also draws the
+    weights and the order of the windows); on another device, a generator of
+    that device seeded with ``seed``.
     """
-    torch.default_generator.manual_seed(seed)
-    for index in cuda_devices:
-        with torch.cuda.device(index):
-            torch.cuda.manual_seed(seed)
+    device = torch.device(device)
+    if device.type == "cpu":
+        return cpu_generator
+    return torch.Generator(device=device).manual_seed(seed)
+
+
+def _to_eval(module):
+    """Put ``module`` and all its parts in evaluation mode, innermost first.
+
+    ``Module.eval`` sets the outer module's flag before its parts'. Setting
+    the parts first means that a thread that reads the outer module as in
+    evaluation mode finds every part in evaluation mode too.
+    """
+    for part in reversed(list(module.modules())):
+        part.training = False
 
 
 def _check_n_samples(X, y):
@@ -811,13 +861,6 @@ class _BaseLSTM(BaseEstimator):
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         )
 
-    def _rng_devices(self):
-        device = torch.device(self.device)
-        if device.type == "cuda" and torch.cuda.is_available():
-            index = device.index
-            return [torch.cuda.current_device() if index is None else index]
-        return []
-
     def _check_device(self):
         try:
             torch.empty(0, device=self.device)
@@ -926,9 +969,12 @@ class _BaseLSTM(BaseEstimator):
     def _train(self, dataset, epochs, initialize):
         """Train ``net_`` on scaled tensors for ``epochs`` epochs.
 
-        All randomness (weight init, dropout, shuffling) is drawn inside a
-        forked torch RNG seeded from ``random_state``: refits are bit-identical
-        and the caller's global torch RNG state is left as it was.
+        All randomness (weight init, dropout, shuffling) is drawn from
+        generators of this call's own, seeded from ``random_state``: refits
+        are bit-identical, fits running side by side in threads are
+        independent, and torch's global generator is neither used nor
+        changed. The network is left in evaluation mode, where predictions
+        find it (they never switch it, see :meth:`_predict_scaled`).
 
         If training diverges (or fails otherwise), a new fit leaves the
         estimator unfitted and a continued one (``warm_start``,
@@ -963,20 +1009,18 @@ class _BaseLSTM(BaseEstimator):
             # Continued training: vary the shuffling between calls.
             seed = (seed + len(self.net_.history)) % np.iinfo(np.int32).max
             before = self._training_state()
-        devices = self._rng_devices()
+        net = self.net_
+        net.rng_ = torch.Generator().manual_seed(seed)
         try:
-            with (
-                self._torch_threads(),
-                torch.random.fork_rng(devices=devices),
-            ):
-                _seed_torch(seed, devices)
+            with self._torch_threads():
                 if initialize:
-                    self.net_.initialize()
-                for _, callback in self.net_.callbacks_:
+                    net.initialize()
+                _use_generator(net.module_, _generator_on(net.device, seed, net.rng_))
+                for _, callback in net.callbacks_:
                     if isinstance(callback, (_TimeLeft, _CosineLR)):
                         callback.epochs = epochs
-                self.net_.partial_fit(dataset, epochs=epochs)
-            _check_finite_weights(self.net_)
+                net.partial_fit(dataset, epochs=epochs)
+            _check_finite_weights(net)
         except Exception as exc:
             # Whatever stops training (divergence, an error in a lazily
             # prepared batch, running out of memory) leaves no half-trained
@@ -990,6 +1034,13 @@ class _BaseLSTM(BaseEstimator):
             if isinstance(exc, TrainingDivergedError):
                 exc.args = (f"{exc.args[0]} {note}",)
             raise
+        finally:
+            # The generators served this call only; a fitted (or restored)
+            # network waits in evaluation mode.
+            net.rng_ = None
+            if getattr(net, "module_", None) is not None:
+                _use_generator(net.module_, None)
+                _to_eval(net.module_)
         self._drop_unfinished_epoch()
         self.n_epochs_ = len(self.net_.history)
 
@@ -1074,6 +1125,10 @@ class _BaseLSTM(BaseEstimator):
                 stacklevel=2,
             )
         super().__setstate__(state)
+        net = getattr(self, "net_", None)
+        if getattr(net, "module_", None) is not None:
+            # Pickles of older versions kept the network in training mode.
+            _to_eval(net.module_)
 
     def _predict_scaled(self, Xt):
         """Network outputs for scaled windows, in batches of ``batch_size``.
@@ -1087,29 +1142,33 @@ class _BaseLSTM(BaseEstimator):
         batch sizes, so a row's prediction would otherwise change, in its last
         bits, with the number of rows predicted alongside it. With one batch
         shape, ``predict(X)[i]`` equals ``predict(X[i:i + 1])`` bit for bit.
+
+        Safe to call from many threads at once: it changes no shared state.
+        The network stays in the evaluation mode in which fitting and loading
+        leave it (one found in training mode, e.g. after user code trained
+        it, is put in evaluation mode for good), gradients are off in this
+        thread only (``torch.inference_mode``), and torch's thread count is
+        the process's (``n_threads`` applies to fitting).
         """
         check_is_fitted(self, "net_")
         module, device = self.net_.module_, self.net_.device
+        if module.training:
+            _to_eval(module)
         size = self.batch_size
-        was_training = module.training
-        module.eval()
         out = []
-        try:
-            with self._torch_threads(), torch.inference_mode():
-                if torch.device(device).type != "cpu":
-                    # One copy to the device and one back, not one per batch.
-                    with contextlib.suppress(torch.cuda.OutOfMemoryError):
-                        Xt = Xt.to(device)
-                for start in range(0, len(Xt), size):
-                    batch = Xt[start : start + size]
-                    n = len(batch)
-                    if n < size:
-                        pad = batch.new_zeros((size - n, *batch.shape[1:]))
-                        batch = torch.cat([batch, pad])
-                    out.append(module(batch.to(device))[:n])
-                out = torch.cat(out).cpu()
-        finally:
-            module.train(was_training)
+        with torch.inference_mode():
+            if torch.device(device).type != "cpu":
+                # One copy to the device and one back, not one per batch.
+                with contextlib.suppress(torch.cuda.OutOfMemoryError):
+                    Xt = Xt.to(device)
+            for start in range(0, len(Xt), size):
+                batch = Xt[start : start + size]
+                n = len(batch)
+                if n < size:
+                    pad = batch.new_zeros((size - n, *batch.shape[1:]))
+                    batch = torch.cat([batch, pad])
+                out.append(module(batch.to(device))[:n])
+            out = torch.cat(out).cpu()
         return out.numpy()
 
     def __sklearn_tags__(self):

@@ -99,17 +99,20 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         Device to train and predict on, e.g. ``"cuda"``. :meth:`fit` raises a
         ``ValueError`` for a device this machine cannot use.
     n_threads : int, default=None
-        Number of torch threads used by :meth:`fit` and :meth:`predict`: torch's
-        thread count is set to it for the duration of the call and restored
-        afterwards. None leaves torch's setting as it is (see the scaling
-        guide, ``docs/scaling.rst``).
+        Number of torch threads :meth:`fit` and :meth:`partial_fit` train with:
+        torch's thread count is set to it for the duration of the call and
+        restored afterwards. Predictions never change the thread count (other
+        threads may be predicting): they run with the process's. None leaves
+        torch's setting as it is (see the scaling guide, ``docs/scaling.rst``).
     verbose : int, default=0
         Print skorch's per-epoch log when positive.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout and shuffling. An int gives
         bit-identical refits on the same device and torch thread count; None
-        draws a new seed from NumPy's global RNG, so every fit differs. The
-        global torch RNG state is never changed.
+        draws a new seed from NumPy's global RNG, so every fit differs. Each
+        fit draws from generators of its own, never from torch's global one,
+        whose state it leaves unchanged: fits that run side by side in
+        threads give the same models as one after the other.
 
     Attributes
     ----------

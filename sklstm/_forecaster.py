@@ -233,13 +233,14 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         on a GPU loads on a machine without CUDA onto the CPU, with a skorch
         ``DeviceWarning``.
     n_threads : int, default=None
-        Number of torch threads used by :meth:`fit` and :meth:`predict`: torch's
-        thread count is set to it for the duration of the call and restored
-        afterwards. None leaves torch's setting as it is; in parallel searches
-        the workers of joblib's default ``loky`` backend and of Dask are
-        already limited to ``n_cpus // n_jobs`` and one thread, respectively,
-        so each parallel fit is bounded without it. See the scaling guide
-        (``docs/scaling.rst``).
+        Number of torch threads :meth:`fit` and :meth:`partial_fit` train with:
+        torch's thread count is set to it for the duration of the call and
+        restored afterwards. Predictions never change the thread count (other
+        threads may be predicting): they run with the process's. None leaves
+        torch's setting as it is; in parallel searches the workers of joblib's
+        default ``loky`` backend and of Dask are already limited to ``n_cpus //
+        n_jobs`` and one thread, respectively, so each parallel fit is bounded
+        without it. See the scaling guide (``docs/scaling.rst``).
     verbose : int, default=0
         0 prints nothing. 1 prints skorch's log after every epoch: the
         training (and, with early stopping, validation) loss, the epoch's
@@ -250,8 +251,10 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         Seeds weight initialisation, dropout and shuffling. An int gives
         bit-identical refits, also across processes, on the same device and
         torch thread count; None draws a new seed from NumPy's global RNG, so
-        every fit differs. The global torch RNG state is never changed, nor
-        is the thread count, except by ``n_threads`` during a call.
+        every fit differs. Each fit draws from generators of its own, never
+        from torch's global one, whose state it leaves unchanged: fits that
+        run side by side in threads give the same models as one after the
+        other.
 
     Attributes
     ----------

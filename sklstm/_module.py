@@ -11,6 +11,92 @@ from torch import nn
 __all__ = ["GateLSTM", "LSTMNet"]
 
 
+class _Dropout(nn.Dropout):
+    """``nn.Dropout`` that draws its masks from ``generator`` when one is set.
+
+    ``nn.Dropout`` draws from torch's global generator, which every thread of
+    the process shares: fits running side by side in threads would take each
+    other's random numbers. The estimators give each fit a generator of its
+    own (see :func:`_use_generator`); None draws from the global one, as
+    ``nn.Dropout`` does.
+    """
+
+    generator = None
+
+    def forward(self, x):
+        if not self.training or not self.p or self.generator is None:
+            return super().forward(x)
+        if self.p >= 1:
+            return x * 0
+        keep = torch.empty_like(x).bernoulli_(1 - self.p, generator=self.generator)
+        return x * keep / (1 - self.p)
+
+
+def _use_generator(module, generator):
+    """Draw the dropout masks of every part of ``module`` from ``generator``.
+
+    ``generator`` must live on the module's device; None returns to torch's
+    global generator.
+    """
+    for part in module.modules():
+        if isinstance(part, _Dropout):
+            part.generator = generator
+
+
+def _uniform_(tensor, bound, generator):
+    """Fill ``tensor`` from U(-bound, bound) drawn on the CPU from ``generator``.
+
+    Drawing on the CPU gives the same weights on every device for a seed.
+    """
+    values = torch.empty(tensor.shape).uniform_(-bound, bound, generator=generator)
+    with torch.no_grad():
+        tensor.copy_(values)
+
+
+class _TorchLSTM(nn.LSTM):
+    """``nn.LSTM`` whose dropout between stacked layers is a :class:`_Dropout`.
+
+    The fused kernel draws its dropout masks from torch's global generator;
+    in training with dropout and several layers, the layers run one at a time
+    with a :class:`_Dropout` between them instead. Otherwise (one layer, no
+    dropout, evaluation, ONNX export) this is ``nn.LSTM``'s own forward. The
+    parameters, their names and the state dict are ``nn.LSTM``'s.
+    """
+
+    def __init__(self, *args, dropout=0.0, **kwargs):
+        super().__init__(*args, dropout=0.0, **kwargs)
+        self.layer_dropout = _Dropout(dropout)
+
+    def forward(self, x, hx=None):
+        if not (self.training and self.layer_dropout.p and self.num_layers > 1):
+            return super().forward(x, hx)
+        directions = 2 if self.bidirectional else 1
+        if hx is None:
+            zeros = x.new_zeros(self.num_layers * directions, len(x), self.hidden_size)
+            hx = (zeros, zeros)
+        per_layer = len(self._flat_weights) // self.num_layers
+        h_n, c_n = [], []
+        out = x
+        for layer in range(self.num_layers):
+            if layer:
+                out = self.layer_dropout(out)
+            rows = slice(layer * directions, (layer + 1) * directions)
+            out, h, c = torch._VF.lstm(
+                out,
+                (hx[0][rows], hx[1][rows]),
+                self._flat_weights[layer * per_layer : (layer + 1) * per_layer],
+                self.bias,
+                1,
+                0.0,
+                True,
+                self.bidirectional,
+                self.batch_first,
+            )
+            h_n.append(h)
+            c_n.append(c)
+        return out, (torch.cat(h_n), torch.cat(c_n))
+
+
 class GateLSTM(nn.Module):
     r"""Multi-layer LSTM written out gate by gate, a drop-in for ``nn.LSTM``.
 
@@ -89,6 +175,7 @@ class GateLSTM(nn.Module):
         self.batch_first = batch_first
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
+        self.layer_dropout = _Dropout(self.dropout)
         directions = 2 if bidirectional else 1
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * directions
@@ -111,11 +198,20 @@ class GateLSTM(nn.Module):
                     )
         self.reset_parameters()
 
-    def reset_parameters(self):
-        """Draw every weight from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+    def reset_parameters(self, generator=None):
+        """Draw every weight from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+
+        Parameters
+        ----------
+        generator : torch.Generator, default=None
+            A CPU generator to draw from; torch's global generator when None.
+        """
         bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for weight in self.parameters():
-            nn.init.uniform_(weight, -bound, bound)
+            if generator is None:
+                nn.init.uniform_(weight, -bound, bound)
+            else:
+                _uniform_(weight, bound, generator)
 
     def _direction(self, gates_x, h, c, weight_hh, bias_hh, mask, reverse):
         """Run the recurrence of one layer in one direction.
@@ -205,7 +301,7 @@ class GateLSTM(nn.Module):
                 c_n.append(c)
             layer_input = torch.cat(outputs, dim=2) if directions == 2 else outputs[0]
             if self.dropout and self.training and layer < self.num_layers - 1:
-                layer_input = nn.functional.dropout(layer_input, self.dropout, True)
+                layer_input = self.layer_dropout(layer_input)
         return layer_input, (torch.stack(h_n), torch.stack(c_n))
 
 
@@ -328,7 +424,7 @@ class LSTMNet(nn.Module):
                 for _ in range(self.n_members)
             )
             return
-        lstm = nn.LSTM if cell == "torch" else GateLSTM
+        lstm = _TorchLSTM if cell == "torch" else GateLSTM
         self.lstm = lstm(
             n_features,
             hidden_size,
@@ -338,11 +434,39 @@ class LSTMNet(nn.Module):
             dropout=dropout if num_layers > 1 else 0.0,
             bidirectional=bidirectional,
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = _Dropout(dropout)
         self.head = nn.Linear(
             hidden_size * (2 if bidirectional else 1),
             output_size * (n_quantiles or 1),
         )
+
+    def reset_parameters(self, generator=None):
+        """Draw new initial weights, as torch initialises its layers.
+
+        Every LSTM weight and bias from U(-1/sqrt(hidden_size),
+        1/sqrt(hidden_size)), the head's from U(-1/sqrt(fan_in),
+        1/sqrt(fan_in)) (``nn.Linear``'s default), member after member.
+
+        Parameters
+        ----------
+        generator : torch.Generator, default=None
+            A CPU generator to draw from (the same weights on every device for
+            a seed); torch's global generator when None.
+        """
+        if self.n_members > 1:
+            for member in self.members:
+                member.reset_parameters(generator)
+            return
+        if generator is None:
+            self.lstm.reset_parameters()
+            self.head.reset_parameters()
+            return
+        bound = 1.0 / math.sqrt(self.lstm.hidden_size)
+        for weight in self.lstm.parameters():
+            _uniform_(weight, bound, generator)
+        bound = 1.0 / math.sqrt(self.head.in_features)
+        for weight in self.head.parameters():
+            _uniform_(weight, bound, generator)
 
     def _run_with_missing(self, X, present):
         """Run the LSTM skipping missing steps; outputs are zero at them.

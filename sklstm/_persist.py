@@ -41,6 +41,7 @@ from sklearn.preprocessing import (
 from skorch.exceptions import DeviceWarning
 from skorch.history import History
 
+from ._base import _to_eval
 from ._module import LSTMNet
 from ._version import __version__
 
@@ -556,11 +557,12 @@ class _Reader:
                 f"{type(est).__name__} builds a {type(net).__name__}"
             )
         net.set_params(criterion=criterion, **net_params)
-        # Initialising draws random weights: keep the caller's RNG untouched.
-        with torch.random.fork_rng(devices=[]):
-            net.initialize()
+        # The initial weights come from the net's own generator (see _Net),
+        # not torch's global one; the saved ones replace them.
+        net.initialize()
         state = self.decode(node["state"])
         net.module_.load_state_dict(state, strict=True)
+        _to_eval(net.module_)
         net.optimizer_.load_state_dict(self.decode(node["optimizer_state"]))
         net.history = History(self.decode(node["history"]))
         return net

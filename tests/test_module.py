@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from sklstm import GateLSTM, LSTMNet
+from sklstm._module import _Dropout, _TorchLSTM, _use_generator
 
 
 def _pair(input_size=3, hidden_size=4, num_layers=1, bidirectional=False):
@@ -192,3 +193,77 @@ def test_members_combine_as_mean_or_as_probabilities():
     torch.testing.assert_close(torch.softmax(net(X), -1), net(X).exp())
     with pytest.raises(ValueError, match="combine must be 'mean' or 'probability'"):
         LSTMNet(n_features=2, output_size=3, combine="vote")
+
+
+# ------------------------------------------- randomness of the fit's own
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("with_hx", [False, True])
+def test_torch_lstm_layer_by_layer_matches_the_fused_kernel(bidirectional, with_hx):
+    """In training with dropout between layers, _TorchLSTM runs the layers one
+    at a time; with a dropout that keeps every unit, that is nn.LSTM."""
+    torch.manual_seed(0)
+    ref = nn.LSTM(3, 4, num_layers=3, batch_first=True, bidirectional=bidirectional)
+    ours = _TorchLSTM(
+        3, 4, num_layers=3, batch_first=True, bidirectional=bidirectional, dropout=0.5
+    )
+    ours.load_state_dict(ref.state_dict())
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    kept = []
+    # Dropout keeps everything (p=0 would skip the layer-by-layer path).
+    ours.layer_dropout.forward = lambda x: kept.append(x.shape) or x
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(5, 7, 3, generator=gen)
+    hx = None
+    if with_hx:
+        shape = (3 * (2 if bidirectional else 1), 5, 4)
+        hx = (torch.randn(shape, generator=gen), torch.randn(shape, generator=gen))
+    out_ref, (h_ref, c_ref) = ref.train()(x, hx)
+    out, (h, c) = ours.train()(x, hx)
+    assert len(kept) == 2  # between the three layers
+    torch.testing.assert_close(out, out_ref)
+    torch.testing.assert_close(h, h_ref)
+    torch.testing.assert_close(c, c_ref)
+
+
+@pytest.mark.parametrize("cell", ["torch", "gates"])
+def test_dropout_draws_from_the_given_generator(cell):
+    net = LSTMNet(2, 3, hidden_size=6, num_layers=2, dropout=0.5, cell=cell).train()
+    x = torch.randn(8, 5, 2)
+
+    def run(seed):
+        _use_generator(net, torch.Generator().manual_seed(seed))
+        torch.manual_seed(seed + 100)  # the global generator plays no part
+        return net(x)
+
+    torch.testing.assert_close(run(0), run(0), rtol=0, atol=0)
+    assert not torch.equal(run(0), run(1))
+    _use_generator(net, None)
+    assert all(
+        part.generator is None for part in net.modules() if isinstance(part, _Dropout)
+    )
+    # Two dropout layers (between the LSTM layers and before the head).
+    assert sum(isinstance(part, _Dropout) and part.p > 0 for part in net.modules()) == 2
+
+
+def test_reset_parameters_draws_from_the_generator_only():
+    torch.manual_seed(0)
+    state = torch.get_rng_state()
+    nets = {}
+    for cell in ("torch", "gates"):
+        net = LSTMNet(2, 3, hidden_size=5, num_layers=2, cell=cell, n_members=2)
+        torch.set_rng_state(state)
+        net.reset_parameters(torch.Generator().manual_seed(7))
+        nets[cell] = net
+    assert torch.equal(torch.get_rng_state(), state)
+    torch_weights, gate_weights = (nets[c].state_dict() for c in ("torch", "gates"))
+    assert list(torch_weights) == list(gate_weights)
+    for key, value in torch_weights.items():
+        torch.testing.assert_close(gate_weights[key], value, rtol=0, atol=0)
+    members = nets["torch"].members
+    assert not torch.equal(members[0].head.weight, members[1].head.weight)
+    # torch's default bounds: 1/sqrt(hidden_size) and 1/sqrt(fan_in) of the head.
+    assert members[0].lstm.weight_hh_l0.abs().max() <= 5**-0.5
+    assert members[0].head.weight.abs().max() <= 5**-0.5
+    other = LSTMNet(2, 3, hidden_size=5, num_layers=2, n_members=2)
+    other.reset_parameters(torch.Generator().manual_seed(8))
+    assert not torch.equal(other.members[0].head.weight, members[0].head.weight)
