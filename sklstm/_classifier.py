@@ -63,10 +63,23 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         weights (missing labels weigh 1).
     lr : float, default=5e-3
         Learning rate, as for :class:`LSTMRegressor`.
-    max_epochs : int, default=100
-        Number of passes over the training data (fewer with early stopping).
-    batch_size : int, default=32
-        Number of samples per gradient step.
+    max_epochs : int or "auto", default="auto"
+        Number of passes over the training samples (fewer with early
+        stopping). ``"auto"`` sizes the training by the number of training
+        samples ``n``: 100 epochs up to ``n = 2048``, then fewer as the batches
+        grow (67, 45 and 30 epochs with batches of 64, 128 and 256), and at
+        most 1.6 million sample passes (a panel of 100,000 windows trains 16
+        epochs). ``n_epochs_`` holds the number trained; ``verbose=1`` prints
+        the choice.
+    batch_size : int or "auto", default="auto"
+        Number of samples per gradient step, also the (padded) size of the
+        batches predictions are made in. ``"auto"``: 32 up to ``n = 2048``
+        samples, then doubled for every doubling of ``n``, up to 256 (from
+        ``n = 8193`` on). ``batch_size_`` holds the size used. At 256 the two
+        ``"auto"`` values are the panel setting chosen on the validation
+        blocks of the accuracy benchmark (see the documentation's accuracy
+        page); below 2049 samples they are the earlier defaults (100 epochs of
+        32).
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
             default="adam"
         Optimizer used for training.
@@ -134,6 +147,9 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         Per-channel scaling of ``X`` (zeros and ones with ``scale_X=False``).
     n_epochs_ : int
         Number of complete epochs trained, in total.
+    batch_size_ : int
+        The batch size of training and prediction (``batch_size``, or the
+        size ``"auto"`` chose).
 
     See Also
     --------
@@ -175,8 +191,8 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         scale_X=True,
         class_weight=None,
         lr=5e-3,
-        max_epochs=100,
-        batch_size=32,
+        max_epochs="auto",
+        batch_size="auto",
         optimizer="adam",
         weight_decay=0.0,
         early_stopping=False,

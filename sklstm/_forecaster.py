@@ -148,10 +148,23 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         step left it, and fits with different seeds agree more. The default
         was chosen on the validation origins of the accuracy benchmark.
         :meth:`partial_fit` trains its one epoch at ``lr``.
-    max_epochs : int, default=100
-        Number of passes over the training windows.
-    batch_size : int, default=32
-        Number of windows per gradient step.
+    max_epochs : int or "auto", default="auto"
+        Number of passes over the training windows (fewer with early
+        stopping). ``"auto"`` sizes the training by the number of training
+        windows ``n``: 100 epochs up to ``n = 2048``, then fewer as the batches
+        grow (67, 45 and 30 epochs with batches of 64, 128 and 256), and at
+        most 1.6 million window passes (a panel of 100,000 windows trains 16
+        epochs). ``n_epochs_`` holds the number trained; ``verbose=1`` prints
+        the choice.
+    batch_size : int or "auto", default="auto"
+        Number of windows per gradient step, also the (padded) size of the
+        batches predictions are made in. ``"auto"``: 32 up to ``n = 2048``
+        windows, then doubled for every doubling of ``n``, up to 256 (from
+        ``n = 8193`` on). ``batch_size_`` holds the size used. At 256 the two
+        ``"auto"`` values are the panel setting chosen on the validation
+        blocks of the accuracy benchmark (see the documentation's accuracy
+        page); below 2049 windows they are the earlier defaults (100 epochs of
+        32).
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
             default="adam"
         Optimizer used for training.
@@ -274,6 +287,9 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         Number of complete epochs trained, in total. An epoch cut short by a
         ``KeyboardInterrupt`` is not counted and not kept in
         ``net_.history``.
+    batch_size_ : int
+        The batch size of training and prediction (``batch_size``, or the
+        size ``"auto"`` chose).
     quantiles_ : ndarray of shape (n_quantiles,) or None
         The validated ``quantiles``.
     quantile_levels_ : ndarray or None
@@ -371,8 +387,8 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         scale_y=True,
         lr=5e-3,
         lr_schedule="cosine",
-        max_epochs=100,
-        batch_size=32,
+        max_epochs="auto",
+        batch_size="auto",
         optimizer="adam",
         weight_decay=0.0,
         early_stopping=False,

@@ -165,3 +165,53 @@ def test_continued_fits_take_new_training_settings_and_reject_the_others(Estimat
     est.set_params(warm_start=False, max_epochs=1).fit(X, y)
     assert est.net_.module_.head.in_features == 8
     assert len(est.net_.history) == 1
+
+
+# --------------------------------------------------------- "auto" budget
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        (1, (32, 100)),
+        (2048, (32, 100)),
+        (2049, (64, 67)),
+        (4097, (128, 45)),
+        (8193, (256, 30)),
+        (53_334, (256, 30)),
+        (100_000, (256, 16)),
+        (5_000_000, (256, 1)),
+    ],
+)
+def test_auto_budget_follows_the_documented_rule(n, expected):
+    from sklstm._base import _auto_budget
+
+    assert _auto_budget(n) == expected
+
+
+def test_auto_budget_on_small_data_is_the_earlier_default():
+    X, y = _data()
+    fc = LSTMForecaster(hidden_size=4, random_state=0).fit(X[:40], y[:40])
+    assert fc.get_params()["max_epochs"] == "auto"
+    assert (fc.batch_size_, fc.n_epochs_) == (32, 100)
+    # Predictions are padded to the fitted batch size: batch invariance holds.
+    np.testing.assert_array_equal(fc.predict(X[3:4]), fc.predict(X[:10])[3:4])
+    manual = LSTMForecaster(hidden_size=4, max_epochs=100, batch_size=32)
+    manual.set_params(random_state=0).fit(X[:40], y[:40])
+    np.testing.assert_array_equal(manual.predict(X), fc.predict(X))
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier, LSTMForecaster])
+def test_auto_batch_size_grows_with_the_data_and_verbose_says_so(Estimator, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 4))
+    y = (X[:, -1] > 0).astype(int) if Estimator is LSTMClassifier else X[:, -1]
+    est = Estimator(hidden_size=4, max_epochs=1, verbose=1, random_state=0)
+    est.fit(X, y)
+    assert est.batch_size_ == 64 and est.net_.batch_size == 64
+    assert est.n_epochs_ == 1
+    out = capsys.readouterr().out
+    assert "3,000 training samples: batch_size=64, max_epochs=1" in out
+    # An integer is used as it is; a continued fit re-reads the parameters.
+    est.set_params(batch_size=100, warm_start=True, verbose=0).fit(X, y)
+    assert est.batch_size_ == 100 and est.n_epochs_ == 2
+    est.set_params(batch_size="auto").partial_fit(X, y)
+    assert est.batch_size_ == 64 and est.n_epochs_ == 3
