@@ -77,7 +77,7 @@ class _ForecasterGraph(_Graph):
         self.target = est.target_index
         self.difference = est.difference or 0
         self.normalize = est.normalize == "window"
-        self.log = est.target_transform  # None, "log" or "log1p"
+        self.log = est._transform()  # None, "log" or "log1p"
         # log(1 + x) and exp(x) - 1 spelt out: ONNX has no Log1p/Expm1.
         self.log_shift = 1.0 if self.log == "log1p" else 0.0
         self.steps = steps

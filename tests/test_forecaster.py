@@ -459,6 +459,47 @@ def test_target_transform_rejects_values_outside_its_domain():
         LSTMForecaster(target_transform="sqrt").fit(X, y)
 
 
+def test_target_transform_auto_chooses_on_the_training_data():
+    t = np.arange(240)
+    pattern = np.array([0.0, 0.1, 0.3, 0.2, -0.1, -0.3, -0.2, 0.0, 0.2, 0.4, 0.1, -0.2])
+    rng = np.random.default_rng(0)
+    noise = rng.normal(scale=0.02, size=t.size)
+    # Multiplicative: seasonal swings grow with the level (additive in logs).
+    growing = np.exp(0.015 * t + pattern[t % 12] + noise) * 10
+    # Additive: swings of a fixed size on a rising level (multiplicative in
+    # logs, where they shrink as the level grows).
+    additive = 10 + 0.5 * t + 8 * pattern[t % 12] + 0.2 * noise
+    choices = {}
+    for name, series in [("growing", growing), ("additive", additive)]:
+        X, y = make_windows(series, look_back=24, horizon=6)
+        fc = LSTMForecaster(horizon=6, **{**FAST, "max_epochs": 2}).fit(X, y)
+        choices[name] = fc.target_transform_
+        # The model is the one the chosen value gives when it is set.
+        fixed = LSTMForecaster(
+            horizon=6,
+            target_transform=fc.target_transform_,
+            **{**FAST, "max_epochs": 2},
+        ).fit(X, y)
+        np.testing.assert_array_equal(fc.predict(X[-3:]), fixed.predict(X[-3:]))
+    assert choices == {"growing": "log1p", "additive": None}
+    # Negative values, or too few windows to judge, keep the values as they are.
+    X, y = make_windows(additive - 100, look_back=24, horizon=6)
+    assert LSTMForecaster(horizon=6, max_epochs=1).fit(X, y).target_transform_ is None
+    X, y = make_windows(growing[:70], look_back=24, horizon=6)
+    assert len(X) < 50
+    assert LSTMForecaster(horizon=6, max_epochs=1).fit(X, y).target_transform_ is None
+    # A chosen log1p names itself when later windows fall outside its domain.
+    X, y = make_windows(growing, look_back=24, horizon=6)
+    fc = LSTMForecaster(horizon=6, max_epochs=1).fit(X, y)
+    with pytest.raises(
+        ValueError, match=r"'log1p' \(chosen by target_transform='auto'"
+    ):
+        fc.predict(X[:2] - 1000)
+    # The choice is made at the first fit; continued training keeps it.
+    fc.set_params(warm_start=True).fit(X[:60] * 0 + 5, y[:60] * 0 + 5)
+    assert fc.target_transform_ == "log1p"
+
+
 def test_n_estimators_trains_each_network_on_its_own_loss():
     # A seed ensemble, not one wider network fitted through the mean: a
     # training batch stacks one chunk of windows per network, and the
