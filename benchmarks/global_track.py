@@ -14,13 +14,17 @@ Models, all in the same run:
 - one global Ridge on the same panel windows as the LSTM, each window and its
   targets scaled by the window's own mean and standard deviation (the
   instance normalisation the LSTM uses by default);
-- one global ``LSTMForecaster`` per seed:
-  ``LSTMForecaster(horizon=h, **settings).fit(*make_windows(panel, look_back,
-  h))`` and ``forecast(panel)``; the mean and spread over the seeds are
-  reported, and the forecast averaged over the seeds ("seed ensemble");
-  on the test split also the panel setting the documentation recommends
-  (``RECOMMENDED``: two networks per model, ``n_estimators=2``; and the
-  ``target_transform`` chosen on the validation blocks);
+- one global ``LSTMForecaster`` per seed at its **defaults**:
+  ``LSTMForecaster(horizon=h, random_state=seed).fit(*make_windows(panel,
+  look_back, h))`` and ``forecast(panel)``, nothing else set (``--set``
+  changes parameters for screens on the validation blocks); the mean and
+  spread over the seeds are reported, and the forecast averaged over the
+  seeds ("seed ensemble");
+- on the test split also the **earlier recipe**, the panel setting the
+  documentation recommended before the defaults sized their own training
+  (``EARLIER_RECIPE``: batch 256, at most 30 epochs within 1.6M window
+  passes, two networks, and the ``target_transform`` chosen by refitting on
+  the validation blocks);
 - neuralforecast's LSTM, the deep peer, only with ``--neuralforecast`` (not
   installed by the ``benchmark`` extra: it pulls in Lightning and Ray; ``pip
   install neuralforecast``): its defaults with ``input_size = look_back``,
@@ -48,7 +52,9 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import Ridge
 
+import sklstm
 from sklstm import LSTMForecaster, make_windows
+from sklstm._base import _auto_budget
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import competitions  # noqa: E402
@@ -64,31 +70,23 @@ LOOK_BACK = {
     "m1_monthly": 36,
 }
 
-# Settings of the global LSTM: the reference run of issue 11 (batch 256, 30
-# epochs, otherwise defaults), with a training budget: at most 1.6M window
-# passes (6250 batches of 256) per fit, so the largest subset (Tourism
-# monthly, 79k windows) trains 21 epochs. The budget was 800k until the
-# validation blocks showed Tourism monthly gaining 0.7 sMAPE points from 24
-# epochs instead of 12 (and only 0.07 more from 30); 60 epochs instead of 30
-# was worse on the other subsets.
-LSTM_SETTINGS = {"batch_size": 256, "max_epochs": 30}
+# The earlier recipe, the panel setting the documentation recommended until
+# the defaults sized their own training: batch 256 and at most 30 epochs
+# within 1.6M window passes (the budget and the epochs were chosen on the
+# validation blocks: Tourism monthly gained 0.7 sMAPE points from 24 epochs
+# instead of 12, and 60 epochs instead of 30 were worse on the other
+# subsets), two networks side by side (n_estimators=2: a second network
+# lowered the validation sMAPE of Tourism monthly by 0.14 and moved the
+# other four by at most 0.02), and the target_transform of the lower
+# validation sMAPE of TRANSFORMS, found by refitting on the validation
+# blocks. The test run reports it as its own row, beside the defaults.
+EARLIER_RECIPE = {"batch_size": 256, "n_estimators": 2}
 WINDOW_PASSES = 1_600_000
-
-# The panel setting the documentation recommends adds two networks side by
-# side (n_estimators=2, a seed ensemble inside one estimator: with each
-# subset's better transform, a second network lowered the validation sMAPE of
-# Tourism monthly by 0.14 and moved the other four by at most 0.02) and
-# compares modelling the
-# series in log units (target_transform="log1p"; the competition data are
-# non-negative) with the values as they are, on each subset's validation
-# blocks, keeping the better. The test run reports it as its own row, beside
-# the plain panel setting.
-RECOMMENDED = {"n_estimators": 2}
 TRANSFORMS = (None, "log1p")
 
 
 def budget_epochs(n_windows, max_epochs=30):
-    """Epochs for ``n_windows`` windows within the ``WINDOW_PASSES`` budget."""
+    """The earlier recipe's epochs for ``n_windows`` windows."""
     return int(max(1, min(max_epochs, np.ceil(WINDOW_PASSES / n_windows))))
 
 
@@ -218,11 +216,10 @@ def neuralforecast_lstm(subset, look_back, seed):
 
 
 def lstm_global(subset, look_back, seed, settings):
-    """One seed's global LSTM; ``settings`` hold the epochs ``run_subset`` keyed."""
+    """One seed's global LSTM: the defaults, changed by ``settings`` only."""
     keep, _ = trainable(subset, look_back)
     X, y = make_windows(keep, look_back, subset.horizon)
-    params = {**LSTM_SETTINGS, "n_threads": 1, **settings}
-    model = LSTMForecaster(horizon=subset.horizon, random_state=seed, **params)
+    model = LSTMForecaster(horizon=subset.horizon, random_state=seed, **settings)
     model.fit(X, y)
     histories = [
         np.concatenate([np.full(max(0, look_back - len(x)), np.nan), x])
@@ -254,9 +251,12 @@ def run_subset(
     tag = f"{name}-{split}-{max_series}"
     keep, short = trainable(subset, look_back)
     n_windows = sum(len(x) - look_back - subset.horizon + 1 for x in keep)
-    epochs = settings.get("max_epochs") or budget_epochs(
-        n_windows, LSTM_SETTINGS["max_epochs"]
-    )
+    if settings.get("max_epochs") == "earlier recipe":
+        settings["max_epochs"] = budget_epochs(n_windows)
+    # What "auto" chooses for this many windows, for the table's title.
+    batch, epochs = _auto_budget(n_windows)
+    batch = settings.get("batch_size", batch)
+    epochs = settings.get("max_epochs", epochs)
     rows = {}
 
     compute = {
@@ -290,18 +290,18 @@ def run_subset(
             )
         )
 
-    # The defaults are part of the key: a changed default retrains.
+    # The defaults and the version are part of the key: a change retrains.
     defaults = sorted(LSTMForecaster().get_params().items())
-    lstm_key = _key(tag, "lstm", look_back, sorted(settings.items()), defaults, epochs)
+    lstm_key = _key(
+        tag, "lstm", look_back, sorted(settings.items()), defaults, sklstm.__version__
+    )
     rows.update(
         _seeded_rows(
-            "sklstm global",
+            "sklstm defaults" if not settings else "sklstm",
             [
                 _cached(
                     f"{tag}-lstm-{lstm_key}-{seed}",
-                    lambda seed=seed: lstm_global(
-                        subset, look_back, seed, {**settings, "max_epochs": epochs}
-                    ),
+                    lambda seed=seed: lstm_global(subset, look_back, seed, settings),
                     use_cache,
                 )
                 for seed in seeds
@@ -316,6 +316,7 @@ def run_subset(
         "look_back": look_back,
         "short": short,
         "windows": n_windows,
+        "batch_size": batch,
         "epochs": epochs,
     }
     return rows, meta
@@ -347,25 +348,31 @@ def _seeded_rows(label, results, subset):
     }
 
 
-def _with_transform(settings, transform):
-    """``settings`` with ``target_transform``; None adds nothing, so the
-    setting keeps the cache key it has without a transform."""
-    extra = {} if transform is None else {"target_transform": transform}
-    return {**(settings or {}), **extra}
+def lstm_row(rows):
+    """The per-seed LSTM row of ``run_subset``'s rows (not the ensemble)."""
+    return next(
+        row
+        for model, row in rows.items()
+        if model.startswith("sklstm") and "seeds" in row
+    )
 
 
 def choose_transform(name, seeds, settings=None, **kwargs):
     """The ``TRANSFORMS`` entry of lowest validation sMAPE (mean over seeds).
 
-    ``settings`` are used as they are (the caller adds ``RECOMMENDED``).
+    ``settings`` are used as they are (the caller adds ``EARLIER_RECIPE``).
     Returns the choice and ``{transform: sMAPE}``.
     """
     scores = {}
     for transform in TRANSFORMS:
         rows, _ = run_subset(
-            name, "validation", seeds, _with_transform(settings, transform), **kwargs
+            name,
+            "validation",
+            seeds,
+            {**(settings or {}), "target_transform": transform},
+            **kwargs,
         )
-        scores[transform] = rows["sklstm global"]["sMAPE"]
+        scores[transform] = lstm_row(rows)["sMAPE"]
     return min(scores, key=scores.get), scores
 
 
@@ -373,7 +380,8 @@ def format_table(name, rows, meta):
     lines = [
         f"### {name} ({meta['series']} series, h={meta['horizon']}, "
         f"m={meta['season']}, look_back={meta['look_back']}, "
-        f"{meta['windows']} training windows, LSTM {meta['epochs']} epochs; "
+        f"{meta['windows']} training windows, LSTM batch {meta['batch_size']}, "
+        f"{meta['epochs']} epochs; "
         f"{len(meta['short'])} series too short for a training window)",
         "",
         "| model | sMAPE | MAPE | MASE | fit s |",
@@ -390,35 +398,34 @@ def format_table(name, rows, meta):
     return "\n".join(lines)
 
 
-def recommended_label(settings, transform):
-    """Row name of the recommended panel setting, its parameters spelled out."""
-    named = ", ".join(f"{k}={v!r}" for k, v in settings.items() if k in RECOMMENDED)
+def recipe_label(transform):
+    """Row name of the earlier recipe, its choice spelled out."""
     return (
-        f"sklstm global, recommended ({named}, "
-        f"target_transform={transform!r} chosen on validation)"
+        "earlier recipe (batch 256, <= 30 epochs within 1.6M window passes, "
+        f"n_estimators=2, target_transform={transform!r} chosen on validation)"
     )
 
 
-def _chosen_rows(name, seeds, settings, use_cache, kwargs):
-    """Test rows of the recommended panel setting (``RECOMMENDED`` added to
-    ``settings``, unless they set the same parameters) with the
-    ``target_transform`` chosen on the validation blocks."""
+def _recipe_rows(name, seeds, settings, use_cache, kwargs):
+    """Test rows of the earlier recipe (``EARLIER_RECIPE`` under ``settings``)
+    with the ``target_transform`` chosen by refitting on the validation
+    blocks."""
     only = {"use_cache": use_cache, **kwargs, "baselines": ()}
-    settings = {**RECOMMENDED, **(settings or {})}
+    settings = {**EARLIER_RECIPE, "max_epochs": "earlier recipe", **(settings or {})}
     transform, scores = choose_transform(name, seeds, settings, **only)
-    label = recommended_label(settings, transform)
     print(
         f"{name}: validation sMAPE by target_transform: "
         + ", ".join(f"{t!r} {v:.2f}" for t, v in scores.items()),
         flush=True,
     )
     chosen, _ = run_subset(
-        name, "test", seeds, _with_transform(settings, transform), **only
+        name, "test", seeds, {**settings, "target_transform": transform}, **only
     )
+    label = recipe_label(transform)
     return {
-        label + model[len("sklstm global") :]: row
+        label + model[len("sklstm") :]: row
         for model, row in chosen.items()
-        if model.startswith("sklstm global")
+        if model.startswith("sklstm")
     }
 
 
@@ -433,9 +440,10 @@ def main(
 ):
     """Run the global track on ``names`` and print one table per subset.
 
-    On the test split each table also has the recommended panel setting:
-    ``RECOMMENDED`` added, with the ``target_transform`` chosen on the
-    validation blocks (``choose_transform``), unless ``settings`` fix it.
+    On the test split each table also has the earlier recipe
+    (``EARLIER_RECIPE``, with the ``target_transform`` chosen on the
+    validation blocks by ``choose_transform``), unless ``settings`` fix the
+    transform.
     """
     names = names or list(competitions.SUBSETS)
     kwargs = {}
@@ -460,7 +468,7 @@ def main(
         )
         # With --set target_transform=... there is nothing left to choose.
         if split == "test" and "target_transform" not in (settings or {}):
-            rows.update(_chosen_rows(name, seeds, settings, use_cache, kwargs))
+            rows.update(_recipe_rows(name, seeds, settings, use_cache, kwargs))
         results[name] = (rows, meta)
         print(format_table(name, rows, meta) + "\n", flush=True)
     return results

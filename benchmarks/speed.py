@@ -18,8 +18,8 @@ Tables:
 3. panel: one epoch over the windows of a panel of many short series (100k
    windows; 1M with ``--panel-1m``), at the default batch size 32 and at the
    batch size 256 the accuracy benchmarks use, with the time their panel
-   setting (at most 30 epochs within 1.6M window passes: 16 epochs for
-   100k windows) takes at that rate; neuralforecast's
+   setting (the defaults' budget: at most 30 epochs within 1.6M window
+   passes, 16 epochs for 100k windows) takes at that rate; neuralforecast's
    LSTM with its default training next to it with ``--neuralforecast``
    (needs ``pip install neuralforecast``).
 
@@ -35,7 +35,6 @@ import argparse
 import math
 import platform
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -44,13 +43,17 @@ import torch
 
 from sklstm import LSTMForecaster, LSTMNet, LSTMRegressor, make_windows
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-# The panel setting of the accuracy benchmarks (docs/accuracy.rst): batch 256
-# and the epochs of their training budget, budget_epochs(n_windows).
-from global_track import LSTM_SETTINGS, WINDOW_PASSES, budget_epochs  # noqa: E402
+# The defaults' training budget for large panels ("auto": batch 256, at most
+# 30 epochs within 1.6M window passes).
+from sklstm._base import _WINDOW_PASSES, _auto_budget
 
 HIDDEN, LR = 32, 1e-3
-PANEL_EPOCHS, PANEL_BATCH = LSTM_SETTINGS["max_epochs"], LSTM_SETTINGS["batch_size"]
+PANEL_BATCH = 256
+
+
+def budget_epochs(n_windows):
+    """The epochs max_epochs="auto" trains ``n_windows`` windows for."""
+    return _auto_budget(n_windows)[1]
 
 
 def _data(n, seq_len, seed=0):
@@ -311,8 +314,8 @@ def render(table, sizes, panels, threads):
     lines += [
         "",
         "Panel of short series (100 windows each, look_back 24), one epoch; the "
-        "last column is the fit of the accuracy benchmarks' panel setting (at "
-        f"most {PANEL_EPOCHS} epochs within {WINDOW_PASSES:,} window passes) at "
+        "last column is the fit of the default training budget (batch 256, at "
+        f"most 30 epochs within {_WINDOW_PASSES:,} window passes) at "
         "sklstm's rate:",
         "",
         "| what | device | windows | batch size | torch s | sklstm s | ratio "
@@ -326,8 +329,8 @@ def render(table, sizes, panels, threads):
             continue
         lines.append(
             f"| {what} | {dev} | {n} | {bs} | {hand:.2f} | {ours:.2f} "
-            f"| {_ratio(ours, hand)} | {ours * budget_epochs(n, PANEL_EPOCHS):.0f} "
-            f"({budget_epochs(n, PANEL_EPOCHS)} epochs) |"
+            f"| {_ratio(ours, hand)} | {ours * budget_epochs(n):.0f} "
+            f"({budget_epochs(n)} epochs) |"
         )
     return "\n".join(lines)
 

@@ -151,17 +151,41 @@ def test_global_track_smoke(capsys):
         ["m3_quarterly"], split="validation", quick=True, use_cache=False
     )
     rows, meta = results["m3_quarterly"]
-    expected = {"seasonal naive", "Ridge", "global Ridge", "sklstm global"}
+    # The smoke run trains tiny networks: not the defaults' row name.
+    expected = {"seasonal naive", "Ridge", "global Ridge", "sklstm"}
     assert expected <= set(rows)
-    assert "sklstm global, 2-seed ensemble" in rows
+    assert "sklstm, 2-seed ensemble" in rows
     for row in rows.values():
         assert 0 < row["sMAPE"] < 200 and np.isfinite(row["MASE"])
-    assert len(rows["sklstm global"]["seeds"]) == 2
+    assert len(rows["sklstm"]["seeds"]) == 2
     assert meta["series"] == 12 and meta["horizon"] == 8
-    assert "| sklstm global |" in capsys.readouterr().out
+    assert (meta["batch_size"], meta["epochs"]) == (32, 2)
+    assert "| sklstm |" in capsys.readouterr().out
 
 
-def test_global_track_reports_the_recommended_setting(capsys):
+def test_global_track_defaults_row_sets_nothing(monkeypatch):
+    global_track = _load("global_track")
+    seen = []
+
+    def fake_lstm(subset, look_back, seed, settings):
+        seen.append(settings)
+        return [competitions_naive(x, subset) for x in subset.train]
+
+    def competitions_naive(x, subset):
+        return global_track.competitions.seasonal_naive(
+            x, subset.season, subset.horizon
+        )
+
+    monkeypatch.setattr(global_track, "lstm_global", fake_lstm)
+    rows, meta = global_track.run_subset(
+        "m3_other", "validation", (0,), None, baselines=(), use_cache=False
+    )
+    assert seen == [{}]  # LSTMForecaster(horizon=h, random_state=seed) alone
+    assert "sklstm defaults" in rows
+    assert (meta["batch_size"], meta["epochs"]) == (128, 45)  # 6,539 windows
+
+
+def test_global_track_reports_the_earlier_recipe(capsys):
     global_track = _load("global_track")
     results = global_track.main(["m3_other"], split="test", quick=True, use_cache=False)
     rows, _ = results["m3_other"]
@@ -170,16 +194,11 @@ def test_global_track_reports_the_recommended_setting(capsys):
     line = next(x for x in out.splitlines() if "validation sMAPE by" in x)
     scores = dict(item.rsplit(" ", 1) for item in line.split(": ", 2)[2].split(", "))
     best = min(scores, key=lambda t: float(scores[t]))
-    assert global_track.RECOMMENDED == {"n_estimators": 2}
-    label = (
-        "sklstm global, recommended (n_estimators=2, "
-        f"target_transform={best} chosen on validation)"
-    )
-    assert label == global_track.recommended_label(
-        {"max_epochs": 2, "n_estimators": 2}, None if best == "None" else "log1p"
-    )
+    assert global_track.EARLIER_RECIPE == {"batch_size": 256, "n_estimators": 2}
+    label = global_track.recipe_label(None if best == "None" else "log1p")
+    assert f"target_transform={best} chosen on validation" in label
     assert {label, label + ", 2-seed ensemble"} <= set(rows)
     assert len(rows[label]["seeds"]) == 2
     # Two networks per fit: a new model, not the plain row renamed.
-    assert rows[label]["sMAPE"] != rows["sklstm global"]["sMAPE"]
+    assert rows[label]["sMAPE"] != rows["sklstm"]["sMAPE"]
     assert f"| {label} |" in out
