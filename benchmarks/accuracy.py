@@ -21,9 +21,10 @@ Ridge on lag windows (direct multi-output), and ``LSTMForecaster`` with its
 defaults (only ``horizon`` and ``random_state`` set) for each seed, plus the
 forecast averaged over the seeds; on the test origins also the earlier
 defaults (``EARLIER_DEFAULTS``: the values as they are, no
-``target_transform``; the "auto" training budget is the earlier 100 epochs
-of 32 on every one of these series). Windows for Ridge and the LSTM have
-``look_back = max(3 * season, 2 * H)`` steps, one rule for all series.
+``target_transform``, no linear skip; the "auto" training budget is the
+earlier 100 epochs of 32 on every one of these series). Windows for Ridge
+and the LSTM have ``look_back = max(3 * season, 2 * H)`` steps, one rule for
+all series.
 Scores: MASE (scaled by the in-sample seasonal-naive error), its geometric
 mean over series and origins, sMAPE, and the fit time.
 
@@ -79,7 +80,7 @@ SERIES = [
 ]
 
 TEST_BLOCKS = (2, 1)  # blocks of H values back from the end
-EARLIER_DEFAULTS = {"target_transform": None}
+EARLIER_DEFAULTS = {"target_transform": None, "linear_skip": False}
 MIN_WINDOWS = 10  # fewer training windows than this: the origin is skipped
 
 
@@ -309,6 +310,11 @@ if __name__ == "__main__":
     parser.add_argument("--set", nargs="*", help="LSTMForecaster params, k=v")
     parser.add_argument("--no-cache", action="store_true", help="global: no cache")
     parser.add_argument(
+        "--rechoose-transform",
+        action="store_true",
+        help="global: choose the earlier recipe's transform on validation again",
+    )
+    parser.add_argument(
         "--neuralforecast",
         action="store_true",
         help="global: also neuralforecast's LSTM (pip install neuralforecast)",
@@ -337,4 +343,5 @@ if __name__ == "__main__":
             quick=args.quick,
             use_cache=not args.no_cache,
             neuralforecast=args.neuralforecast,
+            rechoose=args.rechoose_transform,
         )

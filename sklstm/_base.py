@@ -936,6 +936,7 @@ class _BaseLSTM(BaseEstimator):
         return_sequences=False,
         quantiles=None,
         criterion=None,
+        skip_length=None,
         **net_params,
     ):
         """The skorch net around :class:`~sklstm.LSTMNet`, not initialised yet.
@@ -1002,6 +1003,7 @@ class _BaseLSTM(BaseEstimator):
             module__n_quantiles=None if quantiles is None else len(quantiles),
             module__n_members=self.n_estimators,
             module__combine=self._combine_members,
+            module__skip_length=skip_length,
             criterion=criterion,
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,

@@ -137,6 +137,19 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         most 0.02 (each with its better ``target_transform``), so the
         documentation's accuracy page recommends ``n_estimators=2`` for
         panels (global models); it is not a default.
+    linear_skip : bool, default=True
+        If True, the forecast is the LSTM's plus a linear function of the
+        whole (normalised) window: a linear layer from the ``look_back``
+        inputs of the window to the outputs, trained with the network and
+        starting at zero, so training begins at the LSTM alone (the
+        autoregressive "highway" of LSTNet). Missing steps enter the linear
+        part as zeros. It was chosen on the validation origins and blocks of
+        the accuracy benchmark (three seeds): it lowered the local track's
+        geometric-mean MASE from 0.840 to 0.810 and the validation sMAPE of
+        Tourism monthly (23.23 to 22.91) and M1 monthly (18.14 to 17.36),
+        and raised that of Tourism quarterly (17.06 to 17.39), M3 quarterly
+        (9.30 to 9.45) and M3 other (4.08 to 4.09). False leaves the LSTM
+        alone, as in models saved before this option existed.
     n_features : int, default=None
         Channels per time step when ``X`` is 2-D (time-major flattened
         windows). None reads a 2-D ``X`` as univariate windows.
@@ -372,6 +385,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         "loss": [StrOptions(set(_LOSSES))],
         "error_scale": [StrOptions({"spread", "level"})],
         "lr_schedule": [StrOptions({"constant", "cosine"})],
+        "linear_skip": ["boolean"],
     }
 
     def __init__(
@@ -389,6 +403,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         dropout=0.1,
         cell="torch",
         n_estimators=1,
+        linear_skip=True,
         n_features=None,
         scale_X=True,
         scale_y=True,
@@ -426,6 +441,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         self.dropout = dropout
         self.cell = cell
         self.n_estimators = n_estimators
+        self.linear_skip = linear_skip
         self.n_features = n_features
         self.scale_X = scale_X
         self.scale_y = scale_y
@@ -561,6 +577,12 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 output_size=y2.shape[1],
                 quantiles=self.quantile_levels_,
                 criterion=criterion,
+                # The network reads look_back_ steps, less the differencing lag.
+                skip_length=(
+                    self.look_back_ - (self.difference or 0)
+                    if self.linear_skip
+                    else None
+                ),
                 **criterion_params,
             )
         if source.lazy:

@@ -352,6 +352,11 @@ class LSTMNet(nn.Module):
         last axis) and returns the logarithm of the mean of the members'
         softmax probabilities: scores whose softmax is that mean, as a soft
         vote of classifiers averages probabilities. Ignored with one member.
+    skip_length : int, default=None
+        If set, a linear layer ``skip`` (zero at initialisation) maps the last
+        ``skip_length`` steps of the input, flattened, to the outputs and is
+        added to the head's; missing values enter it as zeros. Needs
+        ``return_sequences=False``.
 
     See Also
     --------
@@ -390,6 +395,7 @@ class LSTMNet(nn.Module):
         n_quantiles=None,
         n_members=1,
         combine="mean",
+        skip_length=None,
     ):
         super().__init__()
         if cell not in ("torch", "gates"):
@@ -405,6 +411,9 @@ class LSTMNet(nn.Module):
         self.cell = cell
         self.n_members = int(n_members)
         self.combine = combine
+        self.skip_length = skip_length or None
+        if self.skip_length and return_sequences:
+            raise ValueError("skip_length needs return_sequences=False.")
         if self.n_members > 1:
             # Members are whole one-member networks; a single network keeps
             # its layers at the top level, so its state_dict keys (and saved
@@ -420,6 +429,7 @@ class LSTMNet(nn.Module):
                     return_sequences=return_sequences,
                     cell=cell,
                     n_quantiles=n_quantiles,
+                    skip_length=skip_length,
                 )
                 for _ in range(self.n_members)
             )
@@ -439,6 +449,12 @@ class LSTMNet(nn.Module):
             hidden_size * (2 if bidirectional else 1),
             output_size * (n_quantiles or 1),
         )
+        if self.skip_length:
+            self.skip = nn.Linear(
+                self.skip_length * n_features, output_size * (n_quantiles or 1)
+            )
+            nn.init.zeros_(self.skip.weight)
+            nn.init.zeros_(self.skip.bias)
 
     def reset_parameters(self, generator=None):
         """Draw new initial weights, as torch initialises its layers.
@@ -457,6 +473,10 @@ class LSTMNet(nn.Module):
             for member in self.members:
                 member.reset_parameters(generator)
             return
+        if self.skip_length:
+            # The linear path starts at zero: training begins at the LSTM's.
+            nn.init.zeros_(self.skip.weight)
+            nn.init.zeros_(self.skip.bias)
         if generator is None:
             self.lstm.reset_parameters()
             self.head.reset_parameters()
@@ -501,6 +521,17 @@ class LSTMNet(nn.Module):
         restored.scatter_(1, order[:, :, None].expand_as(out), out)
         return restored
 
+    def _skip(self, X):
+        """The linear part: weights times the last ``skip_length`` steps.
+
+        A product and a sum per row rather than a matrix product: float32
+        matrix kernels treat a row differently by its position in the batch
+        (for some widths), and a row's forecast must not depend on the rows
+        beside it. The cost is a few multiplications per input.
+        """
+        window = torch.nan_to_num(X[:, -self.skip_length :], nan=0.0).flatten(1)
+        return (window[:, None, :] * self.skip.weight).sum(-1) + self.skip.bias
+
     def forward(self, X):
         """Map sequences to outputs.
 
@@ -536,6 +567,8 @@ class LSTMNet(nn.Module):
             if not self.return_sequences:
                 out = out[:, -1]
         out = self.head(self.dropout(out))
+        if self.skip_length:
+            out = out + self._skip(X)
         if self.n_quantiles:
             out = _non_crossing(out.unflatten(-1, (-1, self.n_quantiles)))
         return out

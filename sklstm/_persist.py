@@ -84,6 +84,11 @@ _SKLEARN_CLASSES = (
 )
 
 
+# Parameters newer than the first format version, with the value that
+# reproduces the estimators written before them.
+_ADDED_PARAMS = {"LSTMForecaster": {"linear_skip": False}}
+
+
 def _sklstm_classes():
     # Imported here: the estimator modules import this package's __init__.
     from ._classifier import LSTMClassifier
@@ -486,6 +491,10 @@ class _Reader:
                 f"{__version__} does not have; it was probably written by a newer "
                 "sklstm: install that version"
             )
+        # Parameters added after a file was written get the value that gives
+        # the model the file holds, not today's default.
+        for name, value in _ADDED_PARAMS.get(cls.__name__, {}).items():
+            params.setdefault(name, value)
         est = cls(**params)
         if hasattr(est, "_parameter_constraints"):
             est._validate_params()

@@ -194,7 +194,11 @@ def test_global_track_reports_the_earlier_recipe(capsys):
     line = next(x for x in out.splitlines() if "validation sMAPE by" in x)
     scores = dict(item.rsplit(" ", 1) for item in line.split(": ", 2)[2].split(", "))
     best = min(scores, key=lambda t: float(scores[t]))
-    assert global_track.EARLIER_RECIPE == {"batch_size": 256, "n_estimators": 2}
+    assert global_track.EARLIER_RECIPE == {
+        "batch_size": 256,
+        "n_estimators": 2,
+        "linear_skip": False,
+    }
     label = global_track.recipe_label(None if best == "None" else "log1p")
     assert f"target_transform={best} chosen on validation" in label
     assert {label, label + ", 2-seed ensemble"} <= set(rows)

@@ -555,6 +555,9 @@ def test_one_estimator_keeps_the_single_network_layout():
     fc = LSTMForecaster(horizon=3, **{**FAST, "max_epochs": 1}).fit(X, y)
     keys = fc.net_.module_.state_dict()
     assert not hasattr(fc.net_.module_, "members")
+    assert {k.split(".")[0] for k in keys} == {"lstm", "head", "skip"}
+    plain = LSTMForecaster(horizon=3, linear_skip=False, **{**FAST, "max_epochs": 1})
+    keys = plain.fit(X, y).net_.module_.state_dict()
     assert {k.split(".")[0] for k in keys} == {"lstm", "head"}
     with pytest.raises(ValueError, match="n_estimators"):
         LSTMForecaster(n_estimators=0).fit(X, y)

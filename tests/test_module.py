@@ -267,3 +267,39 @@ def test_reset_parameters_draws_from_the_generator_only():
     other = LSTMNet(2, 3, hidden_size=5, num_layers=2, n_members=2)
     other.reset_parameters(torch.Generator().manual_seed(8))
     assert not torch.equal(other.members[0].head.weight, members[0].head.weight)
+
+
+def test_linear_skip_adds_a_linear_function_of_the_window():
+    torch.manual_seed(0)
+    X = torch.randn(5, 6, 2)
+    net = LSTMNet(n_features=2, output_size=3, hidden_size=4, skip_length=4).eval()
+    plain = LSTMNet(n_features=2, output_size=3, hidden_size=4).eval()
+    plain.load_state_dict(
+        {k: v for k, v in net.state_dict().items() if not k.startswith("skip.")}
+    )
+    # Zero at initialisation (and after reset_parameters): the LSTM alone.
+    torch.testing.assert_close(net(X), plain(X))
+    with torch.no_grad():
+        net.skip.weight.normal_()
+        net.skip.bias.normal_()
+    expected = plain(X) + X[:, -4:].flatten(1) @ net.skip.weight.T + net.skip.bias
+    torch.testing.assert_close(net(X), expected)
+    net.reset_parameters(torch.Generator().manual_seed(0))
+    assert not net.skip.weight.any() and not net.skip.bias.any()
+    # A missing step enters the linear part as zero.
+    X[0, -1, 1] = float("nan")
+    with torch.no_grad():
+        net.skip.weight.normal_()
+    plain.load_state_dict(
+        {k: v for k, v in net.state_dict().items() if not k.startswith("skip.")}
+    )
+    out = net(X)
+    assert torch.isfinite(out).all()
+    filled = torch.nan_to_num(X[:1, -4:], nan=0.0).flatten(1)
+    torch.testing.assert_close(
+        out[:1] - plain(X[:1]), filled @ net.skip.weight.T + net.skip.bias
+    )
+    members = LSTMNet(n_features=2, output_size=3, skip_length=4, n_members=2)
+    assert all(m.skip.in_features == 8 for m in members.members)
+    with pytest.raises(ValueError, match="skip_length needs return_sequences=False"):
+        LSTMNet(n_features=2, output_size=3, skip_length=4, return_sequences=True)

@@ -485,3 +485,28 @@ def test_save_does_not_change_the_estimator(saved, tmp_path):
         sklstm.save(est, tmp_path / "again.sklstm")
     assert clone(est).get_params() == params
     np.testing.assert_array_equal(est.predict(X), before)
+
+
+def test_a_forecaster_saved_before_linear_skip_loads_without_it(tmp_path):
+    X, y = make_windows(_series(), 12, 3)
+    est = LSTMForecaster(horizon=3, linear_skip=False, **FAST).fit(X, y)
+    path = tmp_path / "old.sklstm"
+    sklstm.save(est, path)
+
+    def before(manifest):
+        # Files written before the option have neither the parameter nor
+        # the network's skip_length.
+        del manifest["object"]["params"]["linear_skip"]
+        items = manifest["object"]["net"]["net_params"]["items"]
+        assert ["module__skip_length", None] in items
+        items.remove(["module__skip_length", None])
+
+    _edit_manifest(path, before)
+    loaded = sklstm.load(path)
+    assert loaded.linear_skip is False and not hasattr(loaded.net_.module_, "skip")
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    # The default keeps its skip layer through a round trip.
+    new = LSTMForecaster(horizon=3, **FAST).fit(X, y)
+    again = _round_trip(new, tmp_path)
+    assert again.linear_skip is True and again.net_.module_.skip.in_features == 12
+    np.testing.assert_array_equal(again.predict(X), new.predict(X))
