@@ -8,7 +8,7 @@ DOC_STAMP := $(VENV)/.installed-docs
 export OMP_NUM_THREADS ?= 2
 export MPLBACKEND ?= Agg
 
-.PHONY: install demo test lint doc doc-noplot bench bench-accuracy clean
+.PHONY: install demo test lint dist doc doc-noplot bench bench-accuracy clean
 
 $(STAMP): pyproject.toml constraints-cpu.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/python -m ruff check --fix .
 	$(BIN)/python -m ruff format .
+
+# Wheel and sdist into dist/, checked as PyPI would check them.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m twine check --strict dist/*
 
 bench: $(STAMP)
 	mkdir -p benchmarks/results

@@ -7,6 +7,7 @@ from ._module import GateLSTM, LSTMNet
 from ._onnx import to_onnx
 from ._persist import load, save
 from ._regressor import LSTMRegressor
+from ._show_versions import show_versions
 from ._version import __version__
 from ._window import SlidingWindowTransformer, make_windows
 
@@ -22,5 +23,6 @@ __all__ = [
     "load",
     "make_windows",
     "save",
+    "show_versions",
     "to_onnx",
 ]

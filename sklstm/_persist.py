@@ -30,14 +30,6 @@ import sklearn
 import skorch
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import (
-    MaxAbsScaler,
-    MinMaxScaler,
-    RobustScaler,
-    StandardScaler,
-)
 from skorch.exceptions import DeviceWarning
 from skorch.history import History
 
@@ -74,14 +66,27 @@ _OPTIMIZERS = {
     if hasattr(torch.optim, name)
 }
 
-_SKLEARN_CLASSES = (
-    Pipeline,
-    StandardScaler,
-    MinMaxScaler,
-    MaxAbsScaler,
-    RobustScaler,
-    SimpleImputer,
-)
+
+def _sklearn_classes():
+    # Imported here, not with sklstm: only save and load need them, and
+    # sklearn.impute alone takes a tenth of a second to import.
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import (
+        MaxAbsScaler,
+        MinMaxScaler,
+        RobustScaler,
+        StandardScaler,
+    )
+
+    return (
+        Pipeline,
+        StandardScaler,
+        MinMaxScaler,
+        MaxAbsScaler,
+        RobustScaler,
+        SimpleImputer,
+    )
 
 
 # Parameters newer than the first format version, with the value that
@@ -102,7 +107,7 @@ def _sklstm_classes():
 def _allowed_classes():
     """Every class a model file may contain, by the key the file names it with."""
     classes = {f"sklstm.{cls.__name__}": cls for cls in _sklstm_classes()}
-    for cls in _SKLEARN_CLASSES:
+    for cls in _sklearn_classes():
         classes[f"{cls.__module__}.{cls.__name__}"] = cls
     return classes
 
