@@ -1,16 +1,18 @@
 """The estimators inside MAPIE, the scikit-learn-compatible conformal library.
 
 MAPIE really runs here: its split-conformal regressor on a fitted forecaster
-(and one it trains itself), and its time-series regressor (EnbPI on block
-bootstrap resamples, then ACI), which clones and refits our estimator.
+(and one it trains itself), its time-series regressor (EnbPI on block
+bootstrap resamples, then ACI), which clones and refits our estimator, and
+its split-conformal classifier on a fitted LSTMClassifier.
 """
 
 import numpy as np
 import pytest
+from mapie.classification import SplitConformalClassifier
 from mapie.regression import SplitConformalRegressor, TimeSeriesRegressor
 from mapie.subsample import BlockBootstrap
 
-from sklstm import LSTMForecaster, LSTMRegressor, make_windows
+from sklstm import LSTMClassifier, LSTMForecaster, LSTMRegressor, make_windows
 
 FAST = dict(hidden_size=8, lr=1e-2, max_epochs=10, random_state=0)
 
@@ -80,3 +82,37 @@ def test_time_series_regressor_enbpi_and_aci_refit_the_forecaster():
     )
     _, aci_pis = aci.predict(X[260:], confidence_level=0.9, allow_infinite_bounds=True)
     assert aci_pis.shape == (len(X) - 260, 2, 1)
+
+
+def _labelled_windows(n=420, look_back=12, seed=0):
+    """Windows of a noisy series and the sign of the next step: three
+    classes (down, flat, up), so that prediction sets have room to vary."""
+    X, y = _windows(n=n, look_back=look_back, seed=seed)
+    change = y.ravel() - X[:, -1]
+    labels = np.digitize(change, np.quantile(change, [1 / 3, 2 / 3]))
+    return X, np.array(["down", "flat", "up"])[labels]
+
+
+@pytest.mark.parametrize("conformity_score", ["lac", "aps"])
+def test_split_conformal_classifier_on_a_fitted_classifier(conformity_score):
+    X, labels = _labelled_windows()
+    train, cal, test = slice(0, 200), slice(200, 320), slice(320, None)
+    clf = LSTMClassifier(**FAST).fit(X[train], labels[train])
+    mapie = SplitConformalClassifier(
+        clf,
+        confidence_level=[0.8, 0.95],
+        conformity_score=conformity_score,
+        prefit=True,
+    )
+    mapie.conformalize(X[cal], labels[cal])
+    y_pred, y_sets = mapie.predict_set(X[test])
+    n_test = len(labels[test])
+    assert y_sets.shape == (n_test, 3, 2)
+    # String labels pass through MAPIE as the classifier predicts them.
+    np.testing.assert_array_equal(y_pred, clf.predict(X[test]))
+    # Larger sets at the higher level, and about the promised coverage.
+    sizes = y_sets.sum(axis=1).mean(axis=0)
+    assert sizes[0] <= sizes[1]
+    truth = np.searchsorted(clf.classes_, labels[test])
+    covered = y_sets[np.arange(n_test), truth]
+    assert covered.mean(axis=0)[1] > 0.85, covered.mean(axis=0)
