@@ -1,5 +1,6 @@
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -29,3 +30,18 @@ def member_outputs():
             return module.member_outputs(Xs)
 
     return outputs
+
+
+@pytest.fixture
+def monthly_series():
+    """``f(index)``: ten years of a noisy monthly season around 10, as a
+    pandas Series on ``index`` (120 dates or periods): the series the client
+    libraries' tests (skforecast, sktime) forecast."""
+
+    def series(index):
+        rng = np.random.default_rng(0)
+        t = np.arange(len(index))
+        values = 10 + np.sin(2 * np.pi * t / 12) + 0.1 * rng.normal(size=len(t))
+        return pd.Series(values, index=index, name="y")
+
+    return series

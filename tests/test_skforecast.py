@@ -17,19 +17,13 @@ from sklearn.preprocessing import FunctionTransformer
 
 from sklstm import LSTMRegressor
 
+# Ten years of months.
+INDEX = pd.date_range("2010-01-01", periods=120, freq="MS")
 FAST = dict(hidden_size=8, max_epochs=5, random_state=0)
 
 
-def _series(n=120):
-    rng = np.random.default_rng(0)
-    t = np.arange(n)
-    values = 10 + np.sin(2 * np.pi * t / 12) + 0.1 * rng.normal(size=n)
-    index = pd.date_range("2010-01-01", periods=n, freq="MS")
-    return pd.Series(values, index=index, name="y")
-
-
-def test_recursive_forecaster_predicts_with_dates():
-    y = _series()
+def test_recursive_forecaster_predicts_with_dates(monthly_series):
+    y = monthly_series(INDEX)
     forecaster = ForecasterRecursive(estimator=LSTMRegressor(**FAST), lags=12)
     forecaster.fit(y=y.iloc[:-12])
     pred = forecaster.predict(steps=12)
@@ -43,8 +37,8 @@ def test_recursive_forecaster_predicts_with_dates():
     np.testing.assert_allclose(pred.iloc[0], fitted.predict(last)[0], rtol=1e-5)
 
 
-def test_direct_forecaster_fits_one_regressor_per_step():
-    y = _series()
+def test_direct_forecaster_fits_one_regressor_per_step(monthly_series):
+    y = monthly_series(INDEX)
     forecaster = ForecasterDirect(
         estimator=LSTMRegressor(**FAST), steps=3, lags=12, n_jobs=1
     )
@@ -64,8 +58,8 @@ def test_direct_forecaster_fits_one_regressor_per_step():
 
 
 @pytest.mark.parametrize("refit", [False, True])
-def test_backtesting_refits_on_time_ordered_folds(refit):
-    y = _series()
+def test_backtesting_refits_on_time_ordered_folds(refit, monthly_series):
+    y = monthly_series(INDEX)
     lstm = LSTMRegressor(**FAST)
     if refit:
         # A pipeline works as skforecast's estimator too: here it gives the

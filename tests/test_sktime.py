@@ -14,6 +14,8 @@ from sktime.split import ExpandingWindowSplitter
 
 from sklstm import LSTMRegressor
 
+# Ten years of months.
+INDEX = pd.period_range("2010-01", periods=120, freq="M")
 FAST = dict(hidden_size=8, max_epochs=5, random_state=0)
 # Every sktime forecaster announces a change of its own defaults in 1.3.0.
 pytestmark = pytest.mark.filterwarnings(
@@ -28,17 +30,9 @@ def _reduction(strategy, **params):
     return forecaster
 
 
-def _series(n=120):
-    rng = np.random.default_rng(0)
-    t = np.arange(n)
-    values = 10 + np.sin(2 * np.pi * t / 12) + 0.1 * rng.normal(size=n)
-    index = pd.period_range("2010-01", periods=n, freq="M")
-    return pd.Series(values, index=index, name="y")
-
-
 @pytest.mark.parametrize("strategy", ["recursive", "direct"])
-def test_make_reduction_fits_and_predicts(strategy):
-    y = _series()
+def test_make_reduction_fits_and_predicts(strategy, monthly_series):
+    y = monthly_series(INDEX)
     fh = np.arange(1, 7)
     forecaster = _reduction(strategy)
     forecaster.fit(y.iloc[:-6], fh=fh)
@@ -53,8 +47,8 @@ def test_make_reduction_fits_and_predicts(strategy):
     np.testing.assert_allclose(pred.iloc[0], fitted[0].predict(last)[0], rtol=1e-5)
 
 
-def test_evaluate_refits_on_expanding_windows():
-    y = _series()
+def test_evaluate_refits_on_expanding_windows(monthly_series):
+    y = monthly_series(INDEX)
     # Twelve steps fed back into the network: it needs more than 5 epochs.
     forecaster = _reduction("recursive", max_epochs=40)
     cv = ExpandingWindowSplitter(initial_window=96, step_length=12, fh=np.arange(1, 13))
