@@ -95,9 +95,11 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         on the training data, as AutoETS chooses its model: if no target
         value is negative and there are at least 50 windows, a linear model
         (ridge regression on each window's normalised values) is fitted on
-        the first 80% of the windows in both units and forecasts the last
-        20% (the most recent windows of a series); ``"log1p"`` is kept if its
-        forecasts have the lower sMAPE. The choice is ``target_transform_``.
+        the first 80% of the windows of every series in both units and
+        forecasts the last 20% of each series' windows (the most recent ones;
+        a new series starts where a window is not the previous one moved by
+        one step, as :func:`make_windows` stacks them); ``"log1p"`` is kept
+        if its forecasts have the lower sMAPE. The choice is ``target_transform_``.
         On the validation blocks of the accuracy benchmark's competition
         panels this rule picked the transform that the network itself did
         better with (by refitting) on four subsets of five (see the
@@ -1127,7 +1129,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
 
 
 # target_transform="auto" decides only with at least this many complete
-# windows, of which the most recent _AUTO_HOLDOUT are forecast.
+# windows; the most recent _AUTO_HOLDOUT of each series' windows are forecast.
 _AUTO_MIN_WINDOWS = 50
 _AUTO_HOLDOUT = 0.2
 _AUTO_MAX_WINDOWS = 20_000  # evenly spaced, for speed on large panels
@@ -1140,9 +1142,10 @@ def _choose_target_transform(target, y2):
     ``(n, look_back)`` in time order, ``y2`` their targets ``(n, outputs)``.
     A ridge regression on each window's values normalised by the window's
     mean and standard deviation (the forecaster's default view of a window)
-    is fitted on the first windows and forecasts the targets of the last
-    ``_AUTO_HOLDOUT`` of them, once in the values' units and once in log1p
-    units; the units whose forecasts have the lower sMAPE win. Negative
+    is fitted on the earlier windows of every series and forecasts the
+    targets of the latest ``_AUTO_HOLDOUT`` of each series' windows (see
+    :func:`_latest_of_each_series`), once in the values' units and once in
+    log1p units; the units whose forecasts have the lower sMAPE win. Negative
     values, or too few complete windows to judge, keep the values as they are.
     """
     if min(np.nanmin(target), np.nanmin(y2)) < 0:
@@ -1151,10 +1154,10 @@ def _choose_target_transform(target, y2):
     target, y2 = target[complete], y2[complete]
     if len(target) < _AUTO_MIN_WINDOWS:
         return None
+    held_out = _latest_of_each_series(target, _AUTO_HOLDOUT)
     if len(target) > _AUTO_MAX_WINDOWS:
         rows = np.linspace(0, len(target) - 1, _AUTO_MAX_WINDOWS).astype(int)
-        target, y2 = target[rows], y2[rows]
-    n_train = len(target) - int(round(_AUTO_HOLDOUT * len(target)))
+        target, y2, held_out = target[rows], y2[rows], held_out[rows]
     errors = {}
     for name in (None, "log1p"):
         transform = _TARGET_TRANSFORMS.get(name)
@@ -1164,20 +1167,39 @@ def _choose_target_transform(target, y2):
         std[~(std > 1e-8 * np.maximum(1.0, np.abs(mean)))] = 1.0
         A = np.column_stack([(Z - mean) / std, np.ones(len(Z))])
         Tn = (T - mean) / std
-        A_train = A[:n_train]
+        A_train = A[~held_out]
         # Ridge regression (penalty 1 on every coefficient), in closed form.
         W = np.linalg.solve(
-            A_train.T @ A_train + np.eye(A.shape[1]), A_train.T @ Tn[:n_train]
+            A_train.T @ A_train + np.eye(A.shape[1]), A_train.T @ Tn[~held_out]
         )
-        pred = (A[n_train:] @ W) * std[n_train:] + mean[n_train:]
+        pred = (A[held_out] @ W) * std[held_out] + mean[held_out]
         if name is not None:
             pred = transform.inverse(pred)
-        truth = y2[n_train:]
+        truth = y2[held_out]
         total = np.abs(truth) + np.abs(pred)
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.where(total > 0, np.abs(truth - pred) / total, 0.0)
         errors[name] = float(np.mean(ratio))
     return "log1p" if errors["log1p"] < errors[None] else None
+
+
+def _latest_of_each_series(target, fraction):
+    """Mask of the most recent ``fraction`` of each series' windows.
+
+    The windows of one series, as :func:`make_windows` stacks them, follow
+    each other step by step: each one's values are the previous one's moved
+    by one step. A new series starts where that breaks. Windows in any other
+    order count as one series, whose last ``fraction`` is held out.
+    """
+    follows = np.all(target[1:, :-1] == target[:-1, 1:], axis=1)
+    starts = np.flatnonzero(np.r_[True, ~follows])
+    if len(starts) > len(target) // 2:
+        starts = np.array([0])  # not runs of consecutive windows
+    ends = np.r_[starts[1:], len(target)]
+    held_out = np.zeros(len(target), dtype=bool)
+    for start, end in zip(starts, ends):
+        held_out[end - int(round(fraction * (end - start))) : end] = True
+    return held_out
 
 
 def _row_moments(values):

@@ -6,8 +6,10 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from skorch.callbacks import Callback
 
+import sklstm._forecaster
 from sklstm import LSTMForecaster, make_windows
 from sklstm._base import _BatchIterator, _WindowDataset
+from sklstm._forecaster import _choose_target_transform, _latest_of_each_series
 
 FAST = dict(hidden_size=16, lr=1e-2, max_epochs=20, random_state=0)
 
@@ -498,6 +500,39 @@ def test_target_transform_auto_chooses_on_the_training_data():
     # The choice is made at the first fit; continued training keeps it.
     fc.set_params(warm_start=True).fit(X[:60] * 0 + 5, y[:60] * 0 + 5)
     assert fc.target_transform_ == "log1p"
+
+
+def test_target_transform_auto_holds_out_the_latest_windows_of_each_series(
+    monkeypatch,
+):
+    t = np.arange(120)
+    pattern = np.array([0.0, 0.1, 0.3, 0.2, -0.1, -0.3, -0.2, 0.0, 0.2, 0.4, 0.1, -0.2])
+    additive = [10 + k + 0.5 * t + 8 * pattern[t % 12] for k in range(4)]
+    growing = np.exp(0.02 * t + pattern[t % 12]) * 10
+    X, y = make_windows(additive + [growing], look_back=24, horizon=6)
+    per_series = len(X) // 5
+    held_out = _latest_of_each_series(X, 0.2)
+    latest = round(0.2 * per_series)
+    expected = np.tile(np.arange(per_series) >= per_series - latest, 5)
+    np.testing.assert_array_equal(held_out, expected)
+    fc = LSTMForecaster(horizon=6, **{**FAST, "max_epochs": 1}).fit(X, y)
+    assert fc.target_transform_ is None  # four additive series of five
+    # The multiplicative series comes last and holds a fifth of the windows:
+    # had the last fifth of all windows been held out, training on the
+    # additive series to forecast it would have chosen log1p.
+    monkeypatch.setattr(
+        sklstm._forecaster,
+        "_latest_of_each_series",
+        lambda target, fraction: (
+            np.arange(len(target)) >= len(target) - round(fraction * len(target))
+        ),
+    )
+    assert _choose_target_transform(X, y) == "log1p"
+    # Windows that do not follow each other step by step are one series.
+    shuffled = np.random.default_rng(0).permutation(len(X))
+    held_out = _latest_of_each_series(X[shuffled], 0.2)
+    overall = np.arange(len(X)) >= len(X) - round(0.2 * len(X))
+    np.testing.assert_array_equal(held_out, overall)
 
 
 def test_n_estimators_trains_each_network_on_its_own_loss():
