@@ -559,6 +559,11 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
             self.target_transform_ = _choose_target_transform(
                 X3[:, :, self.target_index], y2
             )
+            if self.verbose:
+                print(
+                    f"{type(self).__name__}: target_transform='auto' chose "
+                    f"{self.target_transform_!r}"
+                )
         self._check_domain(y2, "y")
         # The most recent windows calibrate the intervals, when asked to.
         n_train, start = self._split_for_calibration(len(X3), gap=self.horizon - 1)

@@ -461,7 +461,7 @@ def test_target_transform_rejects_values_outside_its_domain():
         LSTMForecaster(target_transform="sqrt").fit(X, y)
 
 
-def test_target_transform_auto_chooses_on_the_training_data():
+def test_target_transform_auto_chooses_on_the_training_data(capsys):
     t = np.arange(240)
     pattern = np.array([0.0, 0.1, 0.3, 0.2, -0.1, -0.3, -0.2, 0.0, 0.2, 0.4, 0.1, -0.2])
     rng = np.random.default_rng(0)
@@ -484,6 +484,10 @@ def test_target_transform_auto_chooses_on_the_training_data():
         ).fit(X, y)
         np.testing.assert_array_equal(fc.predict(X[-3:]), fixed.predict(X[-3:]))
     assert choices == {"growing": "log1p", "additive": None}
+    # verbose=1 says what was chosen.
+    X, y = make_windows(growing, look_back=24, horizon=6)
+    LSTMForecaster(horizon=6, max_epochs=1, verbose=1).fit(X, y)
+    assert "target_transform='auto' chose 'log1p'" in capsys.readouterr().out
     # Negative values, or too few windows to judge, keep the values as they are.
     X, y = make_windows(additive - 100, look_back=24, horizon=6)
     assert LSTMForecaster(horizon=6, max_epochs=1).fit(X, y).target_transform_ is None

@@ -21,7 +21,7 @@ def test_verbose_prints_losses_duration_and_time_left(Estimator, capsys):
     model = Estimator(max_epochs=3, verbose=1, **FAST).fit(X, y)
     # PrintLog colours the best loss so far; drop the escape codes.
     out = re.sub(r"\x1b\[\d+m", "", capsys.readouterr().out)
-    lines = out.strip().splitlines()
+    lines = _table(out)
     header = lines[0].split()
     assert header == ["epoch", "time_left", "train_loss", "dur"], lines
     rows = [line.split() for line in lines[2:]]
@@ -48,6 +48,15 @@ def test_time_left_counts_down_over_the_epochs_of_the_call():
     assert model.net_.history[-1, "time_left"] == "0:00:00"
 
 
+def _table(out):
+    """The lines of the epoch table: what follows the lines that announce a
+    choice made at fit time (``"LSTMForecaster: target_transform=..."``)."""
+    lines = out.strip().splitlines()
+    while lines and lines[0].startswith("LSTM"):
+        lines.pop(0)
+    return lines
+
+
 def _seconds(text):
     hours, minutes, seconds = (int(part) for part in text.split(":"))
     return 3600 * hours + 60 * minutes + seconds
@@ -56,7 +65,7 @@ def _seconds(text):
 def test_verbose_with_early_stopping_shows_the_validation_loss(capsys):
     X, y = _data()
     LSTMForecaster(max_epochs=2, verbose=1, early_stopping=True, **FAST).fit(X, y)
-    header = capsys.readouterr().out.splitlines()[0].split()
+    header = _table(capsys.readouterr().out)[0].split()
     assert header == ["epoch", "time_left", "train_loss", "valid_loss", "dur"]
 
 
