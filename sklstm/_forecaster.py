@@ -99,11 +99,12 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         forecasts the last 20% of each series' windows (the most recent ones;
         a new series starts where a window is not the previous one moved by
         one step, as :func:`make_windows` stacks them); ``"log1p"`` is kept
-        if its forecasts have the lower sMAPE. The choice is ``target_transform_``.
-        On the validation blocks of the accuracy benchmark's competition
-        panels this rule picked the transform that the network itself did
-        better with (by refitting) on four subsets of five (see the
-        documentation's accuracy page).
+        if its forecasts have the lower sMAPE. The choice is
+        ``target_transform_`` (``verbose=1`` prints it). On the validation
+        blocks of the accuracy benchmark's competition panels this rule
+        picked the transform that the network itself did better with (by
+        refitting) on four subsets of five (see the documentation's research
+        log).
     difference : int, default=None
         Lag of differencing applied to the target channel before
         normalisation: 1 models changes from step to step, a seasonal period
@@ -136,9 +137,8 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         is the networks' mean. On the accuracy benchmark's competition panels
         a second network lowered the validation sMAPE of the largest panel
         (Tourism monthly, by 0.14 points) and changed the four others by at
-        most 0.02 (each with its better ``target_transform``), so the
-        documentation's accuracy page recommends ``n_estimators=2`` for
-        panels (global models); it is not a default.
+        most 0.02 (each with its better ``target_transform``); it is not a
+        default, as it doubles the fit time.
     linear_skip : bool, default=True
         If True, the forecast is the LSTM's plus a linear function of the
         whole (normalised) window: a linear layer from the ``look_back``
