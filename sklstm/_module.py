@@ -355,8 +355,10 @@ class LSTMNet(nn.Module):
     skip_length : int, default=None
         If set, a linear layer ``skip`` (zero at initialisation) maps the last
         ``skip_length`` steps of the input, flattened, to the outputs and is
-        added to the head's; missing values enter it as zeros. Needs
-        ``return_sequences=False``.
+        added to the head's; missing values enter it as zeros. With
+        ``n_quantiles`` it gives one value per output, added to every
+        quantile: it moves them together and leaves their spread to the
+        LSTM. Needs ``return_sequences=False``.
 
     See Also
     --------
@@ -450,9 +452,9 @@ class LSTMNet(nn.Module):
             output_size * (n_quantiles or 1),
         )
         if self.skip_length:
-            self.skip = nn.Linear(
-                self.skip_length * n_features, output_size * (n_quantiles or 1)
-            )
+            # One value per output: with quantiles it moves all of them
+            # alike (a location), and the LSTM alone shapes their spread.
+            self.skip = nn.Linear(self.skip_length * n_features, output_size)
             nn.init.zeros_(self.skip.weight)
             nn.init.zeros_(self.skip.bias)
 
@@ -567,10 +569,11 @@ class LSTMNet(nn.Module):
             if not self.return_sequences:
                 out = out[:, -1]
         out = self.head(self.dropout(out))
-        if self.skip_length:
-            out = out + self._skip(X)
         if self.n_quantiles:
             out = _non_crossing(out.unflatten(-1, (-1, self.n_quantiles)))
+        if self.skip_length:
+            skip = self._skip(X)
+            out = out + (skip[..., None] if self.n_quantiles else skip)
         return out
 
     def member_outputs(self, X):

@@ -301,5 +301,23 @@ def test_linear_skip_adds_a_linear_function_of_the_window():
     )
     members = LSTMNet(n_features=2, output_size=3, skip_length=4, n_members=2)
     assert all(m.skip.in_features == 8 for m in members.members)
+    # With quantiles the linear part is one value per output, added to every
+    # quantile: it moves them together and leaves their spread to the LSTM.
+    kw = dict(n_features=2, output_size=3, hidden_size=4, n_quantiles=3)
+    net = LSTMNet(skip_length=4, **kw).eval()
+    plain = LSTMNet(**kw).eval()
+    plain.load_state_dict(
+        {k: v for k, v in net.state_dict().items() if not k.startswith("skip.")}
+    )
+    assert net.skip.out_features == 3
+    with torch.no_grad():
+        net.skip.weight.normal_()
+        net.skip.bias.normal_()
+    X = torch.randn(5, 6, 2)
+    linear = X[:, -4:].flatten(1) @ net.skip.weight.T + net.skip.bias
+    torch.testing.assert_close(net(X), plain(X) + linear[..., None])
+    spread = net(X).diff(dim=-1)
+    torch.testing.assert_close(spread, plain(X).diff(dim=-1))
+    assert (spread > 0).all()
     with pytest.raises(ValueError, match="skip_length needs return_sequences=False"):
         LSTMNet(n_features=2, output_size=3, skip_length=4, return_sequences=True)
