@@ -69,7 +69,7 @@ _OPTIMIZERS = {
 
 def _sklearn_classes():
     # Imported here, not with sklstm: only save and load need them, and
-    # sklearn.impute alone takes a tenth of a second to import.
+    # with them `import sklstm` loads about 80 more modules.
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import (
