@@ -49,10 +49,11 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check --fix .
 	$(BIN)/python -m ruff format .
 
-# Wheel and sdist into dist/, checked as PyPI would check them.
+# Wheel and sdist into dist/, checked as PyPI would check them. Byte-compiling
+# is part of a normal build: with PYTHONDONTWRITEBYTECODE set, setuptools warns.
 dist: $(STAMP)
 	rm -rf dist
-	$(BIN)/python -m build --outdir dist .
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m build --outdir dist .
 	$(BIN)/python -m twine check --strict dist/*
 
 bench: $(STAMP)
