@@ -54,8 +54,7 @@ def _torch_info():
 
 def _deps_info():
     deps = {"sklstm": __version__}
-    deps.update({name: _installed_version(name) for name in _DEPENDENCIES})
-    deps.update({name: _installed_version(name) for name in _OPTIONAL})
+    deps.update({name: _installed_version(name) for name in _DEPENDENCIES + _OPTIONAL})
     return deps
 
 

@@ -23,21 +23,23 @@ def _windows():
 
 
 @pytest.mark.parametrize(
-    "make",
+    "make, target",
     [
-        lambda: make_pipeline(StandardScaler(), LSTMRegressor(**FAST)),
-        lambda: LSTMForecaster(horizon=2, **FAST),
-        lambda: make_pipeline(StandardScaler(), LSTMClassifier(**FAST)),
+        (
+            lambda: make_pipeline(StandardScaler(), LSTMRegressor(**FAST)),
+            lambda X, y: y[:, 0],
+        ),
+        (lambda: LSTMForecaster(horizon=2, **FAST), lambda X, y: y),
+        (
+            lambda: make_pipeline(StandardScaler(), LSTMClassifier(**FAST)),
+            lambda X, y: (y[:, 0] > X[:, -1]).astype(int),
+        ),
     ],
     ids=["regressor pipeline", "forecaster", "classifier pipeline"],
 )
-def test_dump_and_load_give_the_same_predictions(make, tmp_path):
+def test_dump_and_load_give_the_same_predictions(make, target, tmp_path):
     X, y = _windows()
-    model = make()
-    target = y if isinstance(model, LSTMForecaster) else y[:, 0]
-    if "classifier" in str(model):
-        target = (y[:, 0] > X[:, -1]).astype(int)
-    model.fit(X, target)
+    model = make().fit(X, target(X, y))
     path = tmp_path / "model.skops"
     sio.dump(model, path)
 
