@@ -7,10 +7,10 @@ import warnings
 
 import numpy as np
 import pytest
-
-import sklstm
 from _golden import CONFIGS, GOLDEN_DIR, api, fit, outputs
 from _golden import _data as golden_data
+
+import sklstm
 from sklstm.exceptions import VersionMismatchWarning
 
 
