@@ -10,7 +10,6 @@ they validate and scale the data, then build and train a skorch
 
 import contextlib
 import copy
-import datetime
 import math
 import threading
 import warnings
@@ -18,541 +17,34 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from numpy.lib.stride_tricks import as_strided
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
-from skorch import NeuralNetRegressor
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
-from skorch.dataset import unpack_data
-from skorch.history import History
-from skorch.utils import to_tensor
+from skorch.callbacks import EarlyStopping, ProgressBar
 
+# Pickles name the classes of a fitted net where they were defined when they
+# were written: files of earlier versions find them here.
+from ._data import (  # noqa: F401
+    _BatchIterator,
+    _LazyWindowDataset,
+    _TailSplit,
+    _WindowDataset,
+)
 from ._module import LSTMNet, PinballLoss, _use_generator
+from ._net import (  # noqa: F401
+    _OPTIMIZERS,
+    _check_finite_weights,
+    _CosineLR,
+    _DivergenceCheck,
+    _History,
+    _Net,
+    _TimeLeft,
+)
+from ._scaling import _Scaler
 from ._validation import explain_input_errors
 from ._version import __version__
 from .exceptions import TrainingDivergedError, VersionMismatchWarning
-
-_OPTIMIZERS = {
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "sgd": torch.optim.SGD,
-    "rmsprop": torch.optim.RMSprop,
-}
-
-
-class _WindowDataset(torch.utils.data.Dataset):
-    """Tensors of windows (and targets) that batches are sliced from directly.
-
-    skorch's default dataset goes through ``__getitem__`` one sample at a time
-    and collates; slicing whole batches out of the tensors is much faster for
-    the small networks this package trains.
-    """
-
-    def __init__(self, X, y=None):
-        self.X = X
-        self.y = y
-
-    def __len__(self):
-        return len(self.X)
-
-    def __getitem__(self, index):
-        y = None if self.y is None else self.y[index]
-        return self.X[index], y
-
-    def subset(self, index):
-        return _WindowDataset(self.X[index], None if self.y is None else self.y[index])
-
-    @property
-    def device(self):
-        return self.X.device
-
-    def to(self, device):
-        """This dataset with its tensors on ``device``, moved once for a fit.
-
-        Batches are then sliced on the device instead of being copied there
-        one at a time. If they do not fit in the device's memory, the
-        tensors stay where they are and skorch moves each batch.
-        """
-        device = torch.device(device)
-        if device == self.X.device:
-            return self
-        try:
-            return _WindowDataset(
-                self.X.to(device), None if self.y is None else self.y.to(device)
-            )
-        except torch.cuda.OutOfMemoryError:
-            return self
-
-
-# Windows are validated, scaled and predicted in blocks of this many, so that
-# memory stays bounded however many windows a long series yields.
-_CHUNK = 8192
-
-
-def _window_base(X3):
-    """The series under a sliding-window view ``X3``, or None.
-
-    ``make_windows`` and :class:`~sklstm.SlidingWindowTransformer` return
-    windows as strided views in which window ``i + 1`` starts one time step
-    after window ``i``: the first two strides are equal. The series is then
-    the view's own memory read one time step at a time, so training can
-    gather windows per batch instead of copying all of them.
-    """
-    if (
-        X3.ndim != 3
-        or X3.flags.owndata
-        or X3.base is None
-        or len(X3) < 2
-        or X3.shape[1] < 2
-        or X3.strides[0] != X3.strides[1]
-        or X3.strides[0] <= 0
-    ):
-        return None
-    n, length, n_channels = X3.shape
-    return as_strided(
-        X3,
-        shape=(n + length - 1, n_channels),
-        strides=(X3.strides[0], X3.strides[2]),
-        writeable=False,
-    )
-
-
-class _WindowSource:
-    """Windows ``(n, length, n_channels)`` read from an array or a series view."""
-
-    def __init__(self, X3):
-        self.X3 = X3
-        self.series = _window_base(X3)
-        self.offsets = np.arange(X3.shape[1])
-
-    @property
-    def lazy(self):
-        return self.series is not None
-
-    def __len__(self):
-        return len(self.X3)
-
-    def take(self, index):
-        """Raw windows at ``index`` (a slice or an int array), as float64."""
-        if self.series is None:
-            return np.asarray(self.X3[index], dtype=np.float64)
-        starts = np.arange(len(self.X3))[index]
-        return self.series[starts[:, None] + self.offsets].astype(np.float64)
-
-    def slices(self):
-        for start in range(0, len(self.X3), _CHUNK):
-            yield slice(start, start + _CHUNK)
-
-
-class _LazyWindowDataset(torch.utils.data.Dataset):
-    """Gathers and prepares each batch of windows from the series on demand.
-
-    Peak memory is the series plus one batch, instead of ``length`` copies of
-    the series. ``prepare(raw_windows, raw_targets)`` returns the tensors the
-    network reads; it is the function the in-memory path applies to all
-    windows at once, so both paths give the same numbers.
-    """
-
-    def __init__(self, source, y, prepare, device="cpu"):
-        self.source = source
-        self.y = y
-        self.prepare = prepare
-        self.device = torch.device(device)
-
-    def __len__(self):
-        return len(self.source)
-
-    def __getitem__(self, index):
-        if isinstance(index, torch.Tensor):
-            index = index.numpy()
-        batch = self.prepare(self.source.take(index), self.y[index])
-        if self.device.type != "cuda":
-            return batch
-        # Page-locked memory lets the copy to the GPU run asynchronously.
-        return tuple(t.pin_memory().to(self.device, non_blocking=True) for t in batch)
-
-    def subset(self, index):
-        return _LazyWindowDataset(
-            _WindowSource(self.source.X3[index]),
-            self.y[index],
-            self.prepare,
-            self.device,
-        )
-
-    def to(self, device):
-        """This dataset, preparing its batches for ``device``."""
-        return _LazyWindowDataset(self.source, self.y, self.prepare, device)
-
-
-class _RunningStats:
-    """Per-column mean and standard deviation accumulated over blocks.
-
-    Blocks are combined with Chan et al.'s pairwise update, ignoring NaN.
-    """
-
-    def __init__(self):
-        self.count = self.mean = self.m2 = 0.0
-
-    def update(self, block):
-        block = np.asarray(block, dtype=np.float64)
-        present = ~np.isnan(block)
-        count = present.sum(axis=0)
-        if not count.any():
-            return
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.nansum(block, axis=0) / count
-            m2 = np.nansum((block - mean) ** 2, axis=0)
-        mean, m2 = np.nan_to_num(mean), np.nan_to_num(m2)
-        total = self.count + count
-        delta = mean - self.mean
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.mean = self.mean + np.where(total > 0, delta * count / total, 0)
-            self.m2 = (
-                self.m2
-                + m2
-                + np.where(total > 0, delta**2 * self.count * count / total, 0)
-            )
-        self.count = total
-
-    def result(self, enabled, n_columns):
-        if not enabled:
-            return np.zeros(n_columns), np.ones(n_columns)
-        mean = np.broadcast_to(self.mean, (n_columns,)).astype(np.float64)
-        std = np.sqrt(
-            np.broadcast_to(self.m2 / np.maximum(self.count, 1), (n_columns,))
-        )
-        std = std.astype(np.float64)
-        # Constant columns carry no spread to divide by.
-        std[~(std > np.finfo(np.float32).eps * np.maximum(1, abs(mean)))] = 1.0
-        return mean, std
-
-
-class _BatchIterator:
-    """Iterates over a :class:`_WindowDataset` in batches of ``batch_size``.
-
-    Shuffling draws from ``generator`` (the fit's own, see ``_Net.rng_``), or
-    from torch's global generator when it is None.
-
-    With ``n_members`` > 1 and shuffling (training an ensemble, see
-    ``LSTMNet``'s ``n_members``), every member gets its own order of the
-    windows each epoch: a batch stacks ``n_members`` equal chunks, chunk
-    ``i`` being the next ``batch_size`` windows of member ``i``'s order, so
-    each member sees every window once per epoch in batches of its own, as
-    if it were trained alone.
-    """
-
-    def __init__(
-        self,
-        dataset,
-        batch_size=32,
-        shuffle=False,
-        n_members=1,
-        generator=None,
-        **kwargs,
-    ):
-        self.dataset = dataset
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.n_members = n_members
-        self.generator = generator
-
-    def __len__(self):
-        return math.ceil(len(self.dataset) / self.batch_size)
-
-    def __iter__(self):
-        n = len(self.dataset)
-        if self.shuffle:
-            # Drawn on the CPU whatever the device, so that a seed gives the
-            # same batches everywhere; moved once per epoch to index tensors
-            # that live on a GPU.
-            orders = [
-                torch.randperm(n, generator=self.generator)
-                for _ in range(self.n_members)
-            ]
-            if isinstance(self.dataset, _WindowDataset):
-                orders = [order.to(self.dataset.device) for order in orders]
-            for start in range(0, n, self.batch_size):
-                end = start + self.batch_size
-                yield self.dataset[torch.cat([order[start:end] for order in orders])]
-        else:
-            for start in range(0, n, self.batch_size):
-                yield self.dataset[start : start + self.batch_size]
-
-
-class _TailSplit:
-    """skorch ``train_split`` holding out the LAST ``fraction`` of the samples.
-
-    Windows of a time series are ordered in time; validating on the most recent
-    windows is the only split that does not leak the future into training.
-    """
-
-    def __init__(self, fraction):
-        self.fraction = fraction
-
-    def n_valid(self, n):
-        return max(1, int(round(n * self.fraction)))
-
-    def __call__(self, dataset, y=None, **fit_params):
-        n = len(dataset)
-        n_train = n - self.n_valid(n)
-        return dataset.subset(slice(0, n_train)), dataset.subset(slice(n_train, n))
-
-
-def _divergence_message(what, epoch, lr):
-    return (
-        f"Training diverged: {what} in epoch {epoch}, so training was stopped. "
-        f"Lower the learning rate (lr={lr!r}; try lr={lr / 10:g}), keep scaling "
-        "on (scale_X=True, scale_y=True) or check X and y for extreme values."
-    )
-
-
-class _DivergenceCheck(Callback):
-    """Stop training at the first non-finite loss instead of returning NaN."""
-
-    def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
-        if loss is None:
-            return
-        # skorch has just recorded the loss as a float: reading it back avoids
-        # a second conversion (a device synchronisation on a GPU) per batch.
-        phase = "train" if training else "valid"
-        value = list.__getitem__(net.history, -1)["batches"][-1].get(f"{phase}_loss")
-        if value is None:
-            value = loss.item()
-        if not math.isfinite(value):
-            phase = "training" if training else "validation"
-            raise TrainingDivergedError(
-                _divergence_message(
-                    f"the {phase} loss became {value}", len(net.history), net.lr
-                )
-            )
-
-
-_PER_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
-# Optimizers whose ``step`` evaluates a closure at most once (see _Net).
-_CLOSURE_FREE = tuple(_OPTIMIZERS.values())
-
-
-class _History(History):
-    """skorch's ``History``, recording per-batch values without copying it.
-
-    ``History.__getitem__`` copies the list of epochs on every access, and
-    skorch records three values per batch through it (``new_batch`` and two
-    ``record_batch``). Reading the last epoch directly stores the same
-    values.
-    """
-
-    def new_batch(self):
-        list.__getitem__(self, -1)["batches"].append({})
-
-    def record_batch(self, attr, value):
-        list.__getitem__(self, -1)["batches"][-1][attr] = value
-
-
-class _Net(NeuralNetRegressor):
-    """skorch's ``NeuralNetRegressor`` doing less Python work per batch.
-
-    The training loop is skorch's; the arithmetic is unchanged, so results
-    are bit-identical. Profiling the small networks these estimators train
-    showed skorch's bookkeeping next to the arithmetic of every batch; three
-    pieces of it are trimmed here:
-
-    - per-batch hooks (``on_batch_begin``, ``on_batch_end``,
-      ``on_grad_computed``) are called only on the callbacks that define
-      them, not on every callback's empty default (the net's own hooks are
-      always called);
-    - train/eval mode is set only when it changes, instead of walking the
-      modules for every batch (a callback that switches the mode of the
-      whole module is still followed; one that changes a submodule only is
-      left alone);
-    - the history records batch values without copying itself
-      (:class:`_History`).
-
-    Its randomness comes from ``rng_``, a CPU ``torch.Generator`` that the
-    estimator sets for the duration of a training call: the initial weights
-    and the order of the windows are drawn from it, never from torch's global
-    generator, so fits running side by side in threads cannot take each
-    other's random numbers.
-    """
-
-    rng_ = None
-
-    def initialize_module(self):
-        # Built on the meta device, the layers draw no initial weights from
-        # torch's global generator; they are drawn from the fit's own.
-        with torch.device("meta"):
-            module = self.module(**self.get_params_for("module"))
-        module = module.to_empty(device="cpu")
-        generator = self.rng_
-        if generator is None:  # rebuilt to load saved weights into
-            generator = torch.Generator().manual_seed(0)
-        module.reset_parameters(generator)
-        self.module_ = module
-        return self
-
-    def get_iterator(self, dataset, training=False):
-        iterator = super().get_iterator(dataset, training)
-        if training:
-            iterator.generator = self.rng_
-        return iterator
-
-    def initialize_history(self):
-        if self.history_ is None:
-            self.history_ = _History()
-        else:
-            self.history_.clear()
-        return self
-
-    def initialize_callbacks(self):
-        super().initialize_callbacks()
-        self.batch_hooks_ = {}
-        return self
-
-    def notify(self, method_name, **cb_kwargs):
-        if method_name not in _PER_BATCH_HOOKS:
-            return super().notify(method_name, **cb_kwargs)
-        for hook in self._hooks(method_name):
-            hook(self, **cb_kwargs)
-
-    def train_step(self, batch, **fit_params):
-        # skorch hands the optimizer a closure that zeroes the gradients,
-        # runs the step and notifies ``on_grad_computed`` through a generator
-        # of all parameters, for optimizers such as LBFGS that re-evaluate
-        # the loss. The built-in optimizers call it exactly once, so without
-        # an ``on_grad_computed`` callback the same three calls run directly.
-        optimizer = getattr(self, "optimizer_", None)
-        if (
-            fit_params
-            or len(self._optimizers) != 1
-            or type(optimizer) not in _CLOSURE_FREE
-            or self._hooks("on_grad_computed")[1:]
-        ):
-            return super().train_step(batch, **fit_params)
-        optimizer.zero_grad()
-        step = self.train_step_single(batch)
-        optimizer.step()
-        return step
-
-    def train_step_single(self, batch, **fit_params):
-        module = self.module_
-        members = getattr(module, "n_members", 1)
-        if members == 1:
-            return super().train_step_single(batch, **fit_params)
-        # An ensemble (LSTMNet's n_members): the batch stacks one chunk of
-        # windows per member (_BatchIterator), each member reads its own and
-        # is trained on its own loss, as it would be alone. Each loss is
-        # backpropagated before the next member runs: the gradients are those
-        # of the sum, and only one member's activations are held at a time
-        # (holding all of them made a step of two members take 3 times as
-        # long as one member's, from cache misses). The recorded loss is the
-        # members' mean.
-        self._set_training(True)
-        Xi, yi = unpack_data(batch)
-        Xi = to_tensor(Xi, device=self.device)
-        if len(Xi) % members:
-            raise RuntimeError(
-                f"A training batch of {len(Xi)} rows cannot be split among "
-                f"{members} networks; it must stack one chunk per network."
-            )
-        chunks = zip(module.members, Xi.chunk(members), yi.chunk(members))
-        outputs, losses = [], []
-        for member, x, y in chunks:
-            out = member(x)
-            loss = self.get_loss(out, y, X=x, training=True)
-            loss.backward()
-            outputs.append(out.detach())
-            losses.append(loss.detach())
-        return {"loss": torch.stack(losses).mean(), "y_pred": torch.cat(outputs)}
-
-    def _hooks(self, method_name):
-        """The net's own hook and the callbacks' that override the default."""
-        hooks = getattr(self, "batch_hooks_", None)
-        if hooks is None:
-            hooks = self.batch_hooks_ = {}
-        if method_name not in hooks:
-            default = getattr(Callback, method_name)
-            hooks[method_name] = [getattr(self, method_name)] + [
-                getattr(cb, method_name)
-                for _, cb in self.callbacks_
-                if getattr(getattr(cb, method_name), "__func__", None) is not default
-            ]
-        return hooks[method_name]
-
-    def _set_training(self, training=True):
-        for name in self._modules + self._criteria:
-            module = getattr(self, name + "_")
-            if isinstance(module, torch.nn.Module) and module.training != training:
-                module.train(training)
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("batch_hooks_", None)  # bound methods, rebuilt on demand
-        return state
-
-
-class _TimeLeft(Callback):
-    """Record the estimated time left of the current call in the history.
-
-    skorch's ``PrintLog`` prints every history key, so with ``verbose=1`` each
-    epoch's line shows ``time_left`` (``h:mm:ss``) next to the losses and the
-    epoch duration ``dur``: the mean duration of the epochs of this call times
-    the epochs still to run. With early stopping it is an upper bound.
-    """
-
-    def __init__(self, epochs=1):
-        self.epochs = epochs
-
-    def on_train_begin(self, net, **kwargs):
-        self.done_, self.elapsed_ = 0, 0.0
-
-    def on_epoch_end(self, net, **kwargs):
-        self.done_ += 1
-        self.elapsed_ += net.history[-1, "dur"]
-        left = self.elapsed_ / self.done_ * max(self.epochs - self.done_, 0)
-        net.history.record("time_left", str(datetime.timedelta(seconds=round(left))))
-
-
-class _CosineLR(Callback):
-    """Anneal the learning rate over the epochs of each training call.
-
-    Epoch ``k`` of ``epochs`` trains at ``lr * (1 + cos(pi * k / epochs)) / 2``:
-    ``lr`` first, close to zero last. Each call (``fit``, a warm-started
-    ``fit``, ``partial_fit``) starts again at ``lr``, so one-epoch calls
-    train at ``lr``.
-    """
-
-    def __init__(self, epochs=1):
-        self.epochs = epochs
-
-    def on_train_begin(self, net, **kwargs):
-        self.done_ = 0
-
-    def on_epoch_begin(self, net, **kwargs):
-        lr = net.lr * 0.5 * (1.0 + math.cos(math.pi * self.done_ / self.epochs))
-        for group in net.optimizer_.param_groups:
-            group["lr"] = lr
-
-    def on_epoch_end(self, net, **kwargs):
-        self.done_ += 1
-
-
-def _check_finite_weights(net):
-    """Catch a last update that made the weights non-finite.
-
-    The loss is computed before each update, so the batch losses cannot see
-    what the very last optimizer step did.
-    """
-    for name, param in net.module_.named_parameters():
-        if not torch.isfinite(param).all():
-            raise TrainingDivergedError(
-                _divergence_message(
-                    f"the weights {name} became non-finite",
-                    len(net.history),
-                    net.lr,
-                )
-            )
-
 
 # The training budget of batch_size="auto" and max_epochs="auto". Small data
 # (up to 64 batches of 32: one series, a short panel) train as the estimators
@@ -608,22 +100,6 @@ def _check_n_samples(X, y):
             f"X and y have inconsistent numbers of samples: X has {len(X)}, y has "
             f"{len(y)}. Pass one row of y per sample of X; make_windows(series, "
             "look_back, horizon) builds aligned pairs from a series."
-        )
-
-
-def _check_float32(values, name):
-    if np.isinf(values).any():
-        raise ValueError(
-            f"{name} has values beyond the float32 range the network computes in "
-            f"(about 3.4e38 after scaling); divide {name} by a constant first."
-        )
-
-
-def _check_scale(mean, scale, name):
-    if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
-        raise ValueError(
-            f"{name} has values so large that their mean or standard deviation "
-            f"overflows float64; divide {name} by a constant first."
         )
 
 
@@ -814,19 +290,14 @@ class _BaseLSTM(BaseEstimator):
     def _fit_x_scaler(self, source):
         """Per-channel mean and scale of the windows of ``source``, block-wise.
 
-        ``source`` is a :class:`_WindowSource`; reading it a block at a time
-        never copies all windows, and gives the same numbers whether they are
-        a strided view of one series or an array of their own.
+        ``source`` is a :class:`~sklstm._data._WindowSource`; reading it a
+        block at a time never copies all windows, and gives the same numbers
+        whether they are a strided view of one series or an array of their own.
         """
-        stats = _RunningStats()
-        n_channels = source.X3.shape[2]
-        if self.scale_X:
-            with np.errstate(over="ignore"):  # overflow is reported below
-                for block in source.slices():
-                    stats.update(source.take(block).reshape(-1, n_channels))
-        mean, scale = stats.result(self.scale_X, n_channels)
-        _check_scale(mean, scale, "X")
-        self.x_mean_, self.x_scale_ = mean, scale
+        blocks = ((source.take(block), None) for block in source.slices())
+        _Scaler.fit(blocks, n_channels=source.X3.shape[2], scale_X=self.scale_X).store(
+            self
+        )
 
     def _check_missing_blocks(self, source, name="X"):
         """:meth:`_check_missing` on the windows of ``source``, block-wise."""
@@ -841,48 +312,22 @@ class _BaseLSTM(BaseEstimator):
         from the series instead of being copied all at once; both paths give
         the same tensors.
         """
+        scaler = _Scaler.of(self)
         if source.lazy:
             return _LazyWindowDataset(
-                source, targets, lambda X3, y: (self._scale_X(X3), y)
+                source, targets, lambda X3, y: (scaler.scale_X(X3), y)
             )
-        return _WindowDataset(self._scale_X(source.X3), targets)
+        return _WindowDataset(scaler.scale_X(source.X3), targets)
 
     def _predict_windows_scaled(self, source):
         """Network outputs for the windows of ``source``, a block at a time."""
+        scaler = _Scaler.of(self)
         return np.concatenate(
             [
-                self._predict_scaled(self._scale_X(source.take(block)))
+                self._predict_scaled(scaler.scale_X(source.take(block)))
                 for block in source.slices()
             ]
         )
-
-    def _fit_y_scaler(self, y2):
-        if self.scale_y:
-            with np.errstate(over="ignore"):  # overflow is reported below
-                mean = y2.mean(axis=0, dtype=np.float64)
-                scale = y2.std(axis=0, dtype=np.float64)
-            _check_scale(mean, scale, "y")
-            scale[~(scale > np.finfo(np.float32).eps * np.maximum(1, abs(mean)))] = 1.0
-        else:
-            mean, scale = np.zeros(y2.shape[1]), np.ones(y2.shape[1])
-        self.y_mean_, self.y_scale_ = mean, scale
-
-    def _scale_X(self, X3):
-        with np.errstate(over="ignore"):  # overflow is reported just below
-            Xs = np.asarray(X3, dtype=np.float32).copy()
-            Xs -= self.x_mean_.astype(np.float32)
-            Xs /= self.x_scale_.astype(np.float32)
-        _check_float32(Xs, "X")
-        return torch.from_numpy(Xs)
-
-    def _scale_y(self, y2):
-        with np.errstate(over="ignore"):  # overflow is reported just below
-            ys = ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32)
-        _check_float32(ys, "y")
-        return torch.from_numpy(ys)
-
-    def _unscale_y(self, y2):
-        return np.asarray(y2, dtype=np.float64) * self.y_scale_ + self.y_mean_
 
     # --------------------------------------------------------------- training
     def _resolve_budget(self, n_samples, epochs):

@@ -11,7 +11,8 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._base import _BaseLSTM, _check_n_samples, _WindowSource
+from ._base import _BaseLSTM, _check_n_samples
+from ._data import _WindowSource
 from ._validation import explain_input_errors
 
 

@@ -1,9 +1,7 @@
 """LSTMForecaster: windows of a series -> its next ``horizon`` values."""
 
 import warnings
-from collections.abc import Callable
 from numbers import Integral
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -14,35 +12,39 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._base import (
-    _BaseLSTM,
-    _check_n_samples,
-    _check_scale,
-    _LazyWindowDataset,
-    _RunningStats,
-    _WindowDataset,
-    _WindowSource,
-)
+from ._base import _BaseLSTM, _check_n_samples
+from ._data import _LazyWindowDataset, _WindowDataset, _WindowSource
 from ._intervals import _check_coverage, _IntervalMixin
 from ._module import LOSSES as _LOSSES
 from ._module import _RowWeightedLoss
+from ._scaling import _Scaler
+from ._target import _TARGET_TRANSFORMS, _choose_target_transform, _WindowTransform
 from ._validation import explain_input_errors
 from ._window import _check_positive_int, _naming_series, _split_panel
 
 
-class _TargetTransform(NamedTuple):
-    """A ``target_transform``: the map, its inverse, and the bound the
-    target values must lie above."""
+class _Batches:
+    """Raw windows and targets -> the tensors the network trains on.
 
-    forward: Callable
-    inverse: Callable
-    bound: float
+    The forecaster's preprocessing, then the global scaling; the error
+    weights (``error_scale="level"``) ride as the targets' last column, which
+    :class:`~sklstm._module._RowWeightedLoss` splits off. Called on all
+    windows at once, or per batch on windows gathered lazily from a series:
+    both give the same numbers.
+    """
 
+    def __init__(self, prep, scaler):
+        self.prep = prep
+        self.scaler = scaler
 
-_TARGET_TRANSFORMS = {
-    "log": _TargetTransform(np.log, np.exp, 0.0),
-    "log1p": _TargetTransform(np.log1p, np.expm1, -1.0),
-}
+    def __call__(self, X3, y2):
+        return self.scaled(*self.prep.transform_pairs(X3, y2))
+
+    def scaled(self, Xt, yt, weights=None):
+        Xs, ys = self.scaler.scale_X(Xt), self.scaler.scale_y(yt)
+        if weights is not None:
+            ys = torch.cat([ys, torch.as_tensor(weights, dtype=ys.dtype)], dim=1)
+        return Xs, ys
 
 
 class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
@@ -469,42 +471,59 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         self.random_state = random_state
 
     # ------------------------------------------------------------ validation
-    def _windows(self, X, reset):
-        """Validated 3-D windows, cut to the last ``look_back_`` steps."""
+    def _check_params(self, window_length, n_channels):
+        """Every check that combines parameters (with the windows' shape),
+        at the first fit, before any data is read."""
+        if self.look_back is not None and self.look_back > window_length:
+            raise ValueError(
+                f"look_back={self.look_back} is longer than the windows in X "
+                f"({window_length} time steps). Cut longer windows or lower "
+                "look_back."
+            )
+        if self.target_index >= n_channels:
+            raise ValueError(
+                f"target_index={self.target_index} is out of range for windows "
+                f"with {n_channels} channel(s); use an index in [0, "
+                f"{n_channels - 1}]."
+            )
+        if self.strategy == "recursive" and n_channels > 1 and self.horizon > 1:
+            raise ValueError(
+                f"strategy='recursive' with horizon={self.horizon} feeds each "
+                f"prediction back into the window, but the windows have "
+                f"{n_channels} channels and the future of the channels other "
+                f"than target_index={self.target_index} is unknown. Use "
+                "strategy='direct' for windows with covariates."
+            )
+        look_back = self.look_back or window_length
+        if self.difference is not None and self.difference >= look_back:
+            raise ValueError(
+                f"difference={self.difference} needs windows longer than "
+                f"{self.difference} steps, but the network reads "
+                f"{look_back}. Use longer windows or a smaller lag."
+            )
+        if self.loss != "absolute_error" and self.quantiles is not None:
+            raise ValueError(
+                f"loss={self.loss!r} cannot be combined with quantiles: quantile "
+                "heads are trained with the pinball loss, whose median case is "
+                "the absolute error. Use loss='absolute_error' (the default) "
+                "with quantiles, or quantiles=None."
+            )
+
+    def _windows(self, X, reset, prep=None):
+        """Validated 3-D windows, cut to the last ``look_back_`` steps.
+
+        ``prep`` checks the target's domain: the fitted preprocessing unless
+        given (a first fit passes the one of its parameters).
+        """
         X3 = self._validate_X(X, reset=reset)
         if reset:
-            window_length, n_channels = X3.shape[1:]
-            if self.look_back is not None and self.look_back > window_length:
-                raise ValueError(
-                    f"look_back={self.look_back} is longer than the windows in X "
-                    f"({window_length} time steps). Cut longer windows or lower "
-                    "look_back."
-                )
-            if self.target_index >= n_channels:
-                raise ValueError(
-                    f"target_index={self.target_index} is out of range for windows "
-                    f"with {n_channels} channel(s); use an index in [0, "
-                    f"{n_channels - 1}]."
-                )
-            if self.strategy == "recursive" and n_channels > 1 and self.horizon > 1:
-                raise ValueError(
-                    f"strategy='recursive' with horizon={self.horizon} feeds each "
-                    f"prediction back into the window, but the windows have "
-                    f"{n_channels} channels and the future of the channels other "
-                    f"than target_index={self.target_index} is unknown. Use "
-                    "strategy='direct' for windows with covariates."
-                )
-            self.look_back_ = self.look_back or window_length
-            if self.difference is not None and self.difference >= self.look_back_:
-                raise ValueError(
-                    f"difference={self.difference} needs windows longer than "
-                    f"{self.difference} steps, but the network reads "
-                    f"{self.look_back_}. Use longer windows or a smaller lag."
-                )
+            self._check_params(*X3.shape[1:])
+            self.look_back_ = self.look_back or X3.shape[1]
         X3 = X3[:, X3.shape[1] - self.look_back_ :, :]
+        prep = prep or _WindowTransform.of(self)
         source = _WindowSource(X3)
         for block in source.slices():
-            self._check_windows(source.take(block), offset=block.start)
+            self._check_windows(source.take(block), prep, offset=block.start)
         return X3
 
     def _targets(self, y, n_samples):
@@ -514,7 +533,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 "A column-vector y was passed when a 1d array was expected "
                 "(horizon=1). Please change the shape of y to (n_samples,).",
                 DataConversionWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             y = y[:, 0]
         expected = (n_samples,) if self.horizon == 1 else (n_samples, self.horizon)
@@ -526,216 +545,18 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
             )
         return y.reshape(n_samples, -1)
 
-    # --------------------------------------------------------------- fitting
-    def _criterion(self):
-        """The torch loss and its ``criterion__`` parameters.
-
-        The loss class is None when the net picks it (the pinball loss).
-        """
-        if self.loss != "absolute_error" and self.quantiles is not None:
-            raise ValueError(
-                f"loss={self.loss!r} cannot be combined with quantiles: quantile "
-                "heads are trained with the pinball loss, whose median case is "
-                "the absolute error. Use loss='absolute_error' (the default) "
-                "with quantiles, or quantiles=None."
-            )
-        if self.error_scale == "level":
-            return _RowWeightedLoss, {"criterion__loss": self.loss}
-        return (None if self.quantiles is not None else _LOSSES[self.loss]), {}
-
-    def _fit(self, X, y, epochs, continuing):
-        first = not continuing
-        if y is None:
-            self._validate_y(y)  # raises the "requires y" error
-        if first:
-            # "auto" checks no domain until it has chosen (below).
-            auto = self.target_transform == "auto"
-            self.target_transform_ = None if auto else self.target_transform
-        X3 = self._windows(X, reset=first)
-        y = self._validate_y(y)
-        _check_n_samples(X3, y)
-        y2 = self._targets(y, len(X3))
-        if first and self.target_transform == "auto":
-            self.target_transform_ = _choose_target_transform(
-                X3[:, :, self.target_index], y2
-            )
-            if self.verbose:
-                print(
-                    f"{type(self).__name__}: target_transform='auto' chose "
-                    f"{self.target_transform_!r}"
-                )
-        self._check_domain(y2, "y")
-        # The most recent windows calibrate the intervals, when asked to.
-        n_train, start = self._split_for_calibration(len(X3), gap=self.horizon - 1)
-        X_cal, y_cal = X3[start:], y2[start:]
-        X3, y2 = X3[:n_train], y2[:n_train]
-        if self.strategy == "recursive":
-            y2 = y2[:, :1]
-        source = _WindowSource(X3)
-        # In memory anyway: transform once for the scaling statistics and the
-        # training tensors, instead of once for each.
-        prepared = None if source.lazy else self._transformed(X3, y2)
-        if first:
-            self._fit_scalers(source, y2, prepared)
-            self.quantile_levels_ = self._network_quantiles()
-            criterion, criterion_params = self._criterion()
-            self.net_ = self._build_net(
-                n_features=X3.shape[2],
-                output_size=y2.shape[1],
-                quantiles=self.quantile_levels_,
-                criterion=criterion,
-                # The network reads look_back_ steps, less the differencing lag.
-                skip_length=(
-                    self.look_back_ - (self.difference or 0)
-                    if self.linear_skip
-                    else None
-                ),
-                **criterion_params,
-            )
-        if source.lazy:
-            # Windows of one long series: gather them batch by batch.
-            dataset = _LazyWindowDataset(source, y2, self._prepare)
-        else:
-            dataset = _WindowDataset(*self._scaled(*prepared))
-        self._train(dataset, epochs, initialize=first)
-        if len(X_cal):
-            self._store_calibration(X_cal, y_cal)
-        return self
-
-    # ----------------------------------------------- hooks of _IntervalMixin
-    def _interval_windows(self, X):
-        return self._windows(X, reset=False)
-
-    def _interval_targets(self, y, n_samples):
-        y = self._validate_y(y)
-        if len(y) != n_samples:
-            raise ValueError(
-                f"X and y have inconsistent numbers of samples: X has {n_samples}, "
-                f"y has {len(y)}. Pass one row of future values per window."
-            )
-        return self._targets(y, n_samples)
-
-    def _predict_flat(self, X3, quantiles, steps=None):
-        return self._predict_windows(X3, steps or self.horizon, quantiles)
-
-    def _output_shape(self):
-        return () if self.horizon == 1 else (self.horizon,)
-
-    def _score_scale(self, X3):
-        """The spread of each window's target channel, with ``normalize="window"``.
-
-        Conformity scores divided by it are free of the series' scale, so the
-        windows of many series (a panel) calibrate one model together, and
-        each interval scales with its own window's spread.
-        """
-        if self.normalize != "window":
-            return np.ones((len(X3), 1))
-        source = _WindowSource(X3)
-        return np.concatenate(
-            [self._transform_windows(source.take(b))[1][1] for b in source.slices()]
-        )
-
-    def _transformed(self, X3, y2):
-        """Transformed windows, targets and the loss weights of the windows."""
-        if self._transform() is not None:
-            X3 = self._forward_target(X3)
-            y2 = _TARGET_TRANSFORMS[self._transform()].forward(y2)
-        Xt, context = self._transform_windows(X3)
-        yt = self._transform_targets(y2, X3, context)
-        return Xt, yt, self._error_weights(X3, context)
-
-    def _error_weights(self, X3, context):
-        """Weights that make each window's training error relative to its level.
-
-        None unless ``error_scale="level"``. A window's error in the units the
-        network reads, times ``unit / level``, is its error relative to its
-        level (the global target scale is the same for every window and left
-        out). With ``target_transform`` the errors are taken in the transformed
-        units (``unit`` alone), where an absolute error of a logarithm is
-        already a relative one.
-        """
-        if self.error_scale != "level":
-            return None
-        unit = context[1]  # each window's std with normalize="window", else 1 (> 0)
-        if self._transform() is not None:
-            return np.array(unit, dtype=np.float64)
-        target = X3[:, :, self.target_index]
-        level, _ = _row_moments(np.abs(target))
-        _, spread = _row_moments(target)
-        against = np.maximum(level, spread)
-        # A window of zeros has no level: its errors count as they are.
-        return unit / np.where(against > 0, against, unit)
-
-    def _fit_scalers(self, source, y2, prepared=None):
-        """Global scaling statistics of the transformed windows and targets.
-
-        ``prepared``: the already transformed ``(windows, targets)`` of all of
-        ``source``, read block by block like ``source`` itself.
-        """
-        x_stats, y_stats = _RunningStats(), _RunningStats()
-        with np.errstate(over="ignore"):  # overflow is reported below
-            for block in source.slices():
-                if prepared is None:
-                    Xt, yt, _ = self._transformed(source.take(block), y2[block])
-                else:
-                    Xt, yt = prepared[0][block], prepared[1][block]
-                x_stats.update(Xt.reshape(-1, Xt.shape[2]))
-                y_stats.update(yt)
-        self.x_mean_, self.x_scale_ = x_stats.result(self.scale_X, source.X3.shape[2])
-        self.y_mean_, self.y_scale_ = y_stats.result(self.scale_y, y2.shape[1])
-        _check_scale(self.x_mean_, self.x_scale_, "X")
-        _check_scale(self.y_mean_, self.y_scale_, "y")
-
-    def _prepare(self, X3, y2):
-        """Tensors the network trains on, from raw windows and targets."""
-        return self._scaled(*self._transformed(X3, y2))
-
-    def _scaled(self, Xt, yt, weights=None):
-        Xs, ys = self._scale_X(Xt), self._scale_y(yt)
-        if weights is not None:
-            # The weights ride as the targets' last column (_RowWeightedLoss).
-            ys = torch.cat([ys, torch.as_tensor(weights, dtype=ys.dtype)], dim=1)
-        return Xs, ys
-
-    # --------------------------------------------------- target transforms
-    def _transform_windows(self, X3):
-        """Difference and normalise the target channel of each window.
-
-        Returns the transformed windows and the per-window ``(mean, std)``
-        needed to map forecasts back. The windows have passed
-        :meth:`_check_windows`.
-        """
-        tgt = self.target_index
-        if self.difference or self.normalize == "window":
-            X = np.array(X3, dtype=np.float64)  # written into below
-        else:
-            X = np.asarray(X3, dtype=np.float64)  # the scaling copies later
-        if self.difference:
-            d = self.difference
-            diffed = X[:, d:, tgt] - X[:, :-d, tgt]
-            X = X[:, d:, :]
-            X[:, :, tgt] = diffed
-            # A change into or out of a missing value is unknown: that step is
-            # missing as a whole, and the network skips it like any gap.
-            X[np.isnan(diffed)] = np.nan
-        n = len(X)
-        mean, std = np.zeros((n, 1)), np.ones((n, 1))
-        if self.normalize == "window":
-            mean, std = _row_moments(X[:, :, tgt])
-            # Flat windows carry no spread to divide by.
-            std[~(std > 1e-8 * np.maximum(1.0, np.abs(mean)))] = 1.0
-            X[:, :, tgt] = (X[:, :, tgt] - mean) / std
-        return X, (mean, std)
-
-    def _check_windows(self, X3, name="X", offset=0):
+    def _check_windows(self, X3, prep, name="X", offset=0):
         """Reject missing values the network cannot skip; ``offset`` numbers rows.
 
-        Besides whole missing time steps (see ``_check_missing``), differencing
-        needs the last ``difference`` target values of each window, to which
-        the forecast changes are added, and at least one observed change.
+        Besides whole missing time steps (see ``_check_missing``) and values
+        outside the target transform's domain, differencing needs the last
+        ``difference`` target values of each window, to which the forecast
+        changes are added, and at least one observed change.
         """
         self._check_missing(X3, name, offset)
-        self._check_domain(X3[:, :, self.target_index], name, offset)
+        prep.check_domain(
+            X3[:, :, self.target_index], name, offset, chosen=self._auto_chosen()
+        )
         d = self.difference
         if not d or not np.isnan(X3).any():
             return
@@ -763,36 +584,6 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 "read. Drop such windows, or use difference=None."
             )
 
-    def _check_domain(self, values, name, offset=0):
-        """Reject target values outside the domain of ``target_transform``."""
-        transform = self._transform()
-        if transform is None:
-            return
-        bound = _TARGET_TRANSFORMS[transform].bound
-        with np.errstate(invalid="ignore"):
-            bad = (values <= bound).any(axis=1)  # NaN (missing) passes
-        if bad.any():
-            rows = np.flatnonzero(bad) + offset
-            where = f"{rows.size} row(s) of {name} (first: {rows[:5].tolist()})"
-            if name == "history":
-                where = "the last look_back_ steps of history"
-            fix = (
-                "Use target_transform='log1p' for values with zeros, "
-                if transform == "log"
-                else "Shift the series, "
-            )
-            chosen = (
-                " (chosen by target_transform='auto' on the training data, "
-                "which had no negative values)"
-                if self.target_transform == "auto"
-                else ""
-            )
-            raise ValueError(
-                f"target_transform={transform!r}{chosen} needs target values "
-                f"above {bound:g}, but {where} contain values at or below it. "
-                f"{fix}or use target_transform=None."
-            )
-
     def _transform(self):
         """The ``target_transform`` in use: the fitted one (``"auto"``'s
         choice), or the parameter for models fitted before it was recorded
@@ -800,46 +591,133 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         transform = getattr(self, "target_transform_", self.target_transform)
         return None if transform == "auto" else transform
 
-    def _forward_target(self, X3):
-        """A copy of the windows with ``target_transform`` applied to the target."""
-        X = np.array(X3, dtype=np.float64)
-        tgt = self.target_index
-        X[:, :, tgt] = _TARGET_TRANSFORMS[self._transform()].forward(X[:, :, tgt])
-        return X
+    def _auto_chosen(self):
+        return self.target_transform == "auto" and hasattr(self, "target_transform_")
 
-    def _bases(self, X3, known):
-        """Values each differenced target is relative to.
+    # --------------------------------------------------------------- fitting
+    def _fit(self, X, y, epochs, continuing):
+        first = not continuing
+        # Validate. A first fit checks the domain of the transform asked for
+        # ("auto" has not chosen yet, so none), a continued one the fitted.
+        if y is None:
+            self._validate_y(y)  # raises the "requires y" error
+        asked = None if self.target_transform == "auto" else self.target_transform
+        X3 = self._windows(
+            X, reset=first, prep=_WindowTransform.of(self, asked) if first else None
+        )
+        y = self._validate_y(y)
+        _check_n_samples(X3, y)
+        y2 = self._targets(y, len(X3))
+        # Choose the target transform.
+        if first:
+            self.target_transform_ = self._choose_transform(X3, y2)
+        prep = _WindowTransform.of(self)
+        prep.check_domain(y2, "y", chosen=self._auto_chosen())
+        # Hold out the most recent windows to calibrate the intervals on.
+        n_train, start = self._split_for_calibration(len(X3), gap=self.horizon - 1)
+        X_cal, y_cal = X3[start:], y2[start:]
+        X3, y2 = X3[:n_train], y2[:n_train]
+        if self.strategy == "recursive":
+            y2 = y2[:, :1]
+        # Fit the global scaling on the transformed windows and targets;
+        # windows in memory anyway are transformed once for both.
+        source = _WindowSource(X3)
+        prepared = None if source.lazy else prep.transform_pairs(X3, y2)
+        if first:
+            self._fit_scaler(source, y2, prep, prepared)
+        # Build the network and train it.
+        if first:
+            self.net_ = self._build_forecast_net(X3.shape[2], y2.shape[1])
+        batches = _Batches(prep, _Scaler.of(self))
+        if source.lazy:
+            # Windows of one long series: gather them batch by batch.
+            dataset = _LazyWindowDataset(source, y2, batches)
+        else:
+            dataset = _WindowDataset(*batches.scaled(*prepared))
+        self._train(dataset, epochs, initialize=first)
+        # Calibrate.
+        if len(X_cal):
+            self._store_calibration(X_cal, y_cal)
+        return self
 
-        ``known[:, k]`` is the (true or forecast) value ``k + 1`` steps ahead;
-        step ``k + 1`` refers back to ``k + 1 - d``, inside the window when
-        ``k < d`` and to an earlier target otherwise.
+    def _choose_transform(self, X3, y2):
+        """``target_transform``, or ``"auto"``'s choice on the training data."""
+        if self.target_transform != "auto":
+            return self.target_transform
+        chosen = _choose_target_transform(X3[:, :, self.target_index], y2)
+        if self.verbose:
+            print(f"{type(self).__name__}: target_transform='auto' chose {chosen!r}")
+        return chosen
+
+    def _fit_scaler(self, source, y2, prep, prepared=None):
+        """Global scaling statistics of the transformed windows and targets.
+
+        ``prepared``: the already transformed ``(windows, targets, weights)``
+        of all of ``source``, read block by block like ``source`` itself.
         """
-        d = self.difference
-        last = X3[:, :, self.target_index]
-        n_steps = known.shape[1]
-        bases = np.empty_like(known)
-        for k in range(n_steps):
-            bases[:, k] = last[:, last.shape[1] + k - d] if k < d else known[:, k - d]
-        return bases
 
-    def _transform_targets(self, y2, X3, context):
-        mean, std = context
-        z = y2 - self._bases(X3, y2) if self.difference else y2
-        return (z - mean) / std
+        def blocks():
+            for block in source.slices():
+                if prepared is None:
+                    yield prep.transform_pairs(source.take(block), y2[block])[:2]
+                else:
+                    yield prepared[0][block], prepared[1][block]
 
-    def _inverse_targets(self, pred, X3, context):
-        mean, std = context
-        z = pred * std + mean
-        if not self.difference:
-            return z
-        # Integrate step by step: later steps build on earlier forecasts.
-        out = np.empty_like(z)
-        d = self.difference
-        last = X3[:, :, self.target_index]
-        for k in range(z.shape[1]):
-            base = last[:, last.shape[1] + k - d] if k < d else out[:, k - d]
-            out[:, k] = z[:, k] + base
-        return out
+        _Scaler.fit(
+            blocks(),
+            n_channels=source.X3.shape[2],
+            scale_X=self.scale_X,
+            n_outputs=y2.shape[1],
+            scale_y=self.scale_y,
+        ).store(self)
+
+    def _build_forecast_net(self, n_channels, n_outputs):
+        """The skorch net: loss, quantile heads and linear skip path."""
+        self.quantile_levels_ = self._network_quantiles()
+        if self.error_scale == "level":
+            criterion, params = _RowWeightedLoss, {"criterion__loss": self.loss}
+        else:
+            criterion = None if self.quantiles is not None else _LOSSES[self.loss]
+            params = {}  # None: the net picks the pinball loss
+        return self._build_net(
+            n_features=n_channels,
+            output_size=n_outputs,
+            quantiles=self.quantile_levels_,
+            criterion=criterion,
+            # The network reads look_back_ steps, less the differencing lag.
+            skip_length=(
+                self.look_back_ - (self.difference or 0) if self.linear_skip else None
+            ),
+            **params,
+        )
+
+    # ----------------------------------------------- hooks of _IntervalMixin
+    def _interval_windows(self, X):
+        return self._windows(X, reset=False)
+
+    def _interval_targets(self, y, n_samples):
+        y = self._validate_y(y)
+        if len(y) != n_samples:
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: X has {n_samples}, "
+                f"y has {len(y)}. Pass one row of future values per window."
+            )
+        return self._targets(y, n_samples)
+
+    def _predict_flat(self, X3, quantiles, steps=None):
+        return self._predict_windows(X3, steps or self.horizon, quantiles)
+
+    def _output_shape(self):
+        return () if self.horizon == 1 else (self.horizon,)
+
+    def _score_scale(self, X3):
+        """The spread of each window's target channel, with ``normalize="window"``.
+
+        Conformity scores divided by it are free of the series' scale, so the
+        windows of many series (a panel) calibrate one model together, and
+        each interval scales with its own window's spread.
+        """
+        return _WindowTransform.of(self).spread(X3)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -898,58 +776,39 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
 
         With ``quantiles``, every quantile head: ``(n, steps, n_levels)``.
         """
+        prep, scaler = _WindowTransform.of(self), _Scaler.of(self)
+        heads = getattr(self, "quantiles_", None) is not None
+        if heads:
+
+            def outputs(Xt):
+                return scaler.unscale_quantiles(
+                    self._predict_scaled(scaler.scale_X(Xt))
+                )
+
+        else:
+
+            def outputs(Xt):
+                return scaler.unscale_y(self._predict_scaled(scaler.scale_X(Xt)))
+
+        median = self._median_index() if heads else None
+        if steps > self.horizon:
+            self._check_roll_forward(X3.shape[2])
         source = _WindowSource(X3)
         return np.concatenate(
             [
-                self._predict_block(source.take(block), steps, quantiles)
+                prep.rollout(source.take(block), steps, outputs, median, quantiles)
                 for block in source.slices()
             ]
         )
 
-    def _predict_block(self, X3, steps, quantiles=False):
-        if self._transform() is not None:
-            # Forecast (and roll forward) in transformed units; mapped back at
-            # the end, level by level (the inverse is increasing).
-            X3 = self._forward_target(X3)
-        blocks = []
-        produced = 0
-        heads = getattr(self, "quantiles_", None) is not None
-        while produced < steps:
-            # One step (recursive) or one horizon (direct) per network pass.
-            Xt, context = self._transform_windows(X3)
-            out = self._predict_scaled(self._scale_X(Xt))
-            if heads:
-                out = self._unscale_quantiles(out)
-                levels = [
-                    self._inverse_targets(out[:, :, j], X3, context)
-                    for j in range(out.shape[2])
-                ]
-                every = np.stack(levels, axis=2)
-                block = every[:, :, self._median_index()]
-            else:
-                block = self._inverse_targets(self._unscale_y(out), X3, context)
-            blocks.append(every if quantiles else block)
-            produced += block.shape[1]
-            if produced < steps:
-                # Rolled forward on the point (median) forecast.
-                X3 = self._feed_back(X3, block)
-        out = np.concatenate(blocks, axis=1)[:, :steps]
-        if self._transform() is not None:
-            out = _TARGET_TRANSFORMS[self._transform()].inverse(out)
-        return out
-
-    def _feed_back(self, X3, block):
-        """Slide windows forward by the predicted ``block`` of values."""
-        k = block.shape[1]
-        if X3.shape[2] > 1:
+    def _check_roll_forward(self, n_channels):
+        """Forecasts beyond one horizon feed forecasts back: univariate only."""
+        if n_channels > 1:
             raise ValueError(
                 "Cannot forecast beyond one horizon from windows with covariates: "
                 "their future values are unknown. Use univariate windows, or "
                 f"steps <= horizon={self.horizon}."
             )
-        if k >= X3.shape[1]:
-            return block[:, -X3.shape[1] :, None]
-        return np.concatenate([X3[:, k:, :], block[:, :, None]], axis=1)
 
     def predict(self, X):
         """Forecast the next ``horizon`` values after each window.
@@ -1099,9 +958,9 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 "left-pad it with NaN (missing history, which the network skips)."
             )
         window = values[None, len(values) - self.look_back_ :, :]
-        self._check_windows(window, "history")
-        if steps > self.horizon and n_channels > 1:
-            self._feed_back(window, np.zeros((1, 1)))  # raises the covariate error
+        self._check_windows(window, _WindowTransform.of(self), "history")
+        if steps > self.horizon:
+            self._check_roll_forward(n_channels)
         return window
 
     def score(self, X, y, sample_weight=None):
@@ -1131,96 +990,6 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = self.horizon > 1
         return tags
-
-
-# target_transform="auto" decides only with at least this many complete
-# windows; the most recent _AUTO_HOLDOUT of each series' windows are forecast.
-_AUTO_MIN_WINDOWS = 50
-_AUTO_HOLDOUT = 0.2
-_AUTO_MAX_WINDOWS = 20_000  # evenly spaced, for speed on large panels
-
-
-def _choose_target_transform(target, y2):
-    """``"log1p"`` or None for ``target_transform="auto"``.
-
-    ``target`` holds the target channel of the training windows
-    ``(n, look_back)`` in time order, ``y2`` their targets ``(n, outputs)``.
-    A ridge regression on each window's values normalised by the window's
-    mean and standard deviation (the forecaster's default view of a window)
-    is fitted on the earlier windows of every series and forecasts the
-    targets of the latest ``_AUTO_HOLDOUT`` of each series' windows (see
-    :func:`_latest_of_each_series`), once in the values' units and once in
-    log1p units; the units whose forecasts have the lower sMAPE win. Negative
-    values, or too few complete windows to judge, keep the values as they are.
-    """
-    if min(np.nanmin(target), np.nanmin(y2)) < 0:
-        return None
-    complete = ~(np.isnan(target).any(axis=1) | np.isnan(y2).any(axis=1))
-    target, y2 = target[complete], y2[complete]
-    if len(target) < _AUTO_MIN_WINDOWS:
-        return None
-    held_out = _latest_of_each_series(target, _AUTO_HOLDOUT)
-    if len(target) > _AUTO_MAX_WINDOWS:
-        rows = np.linspace(0, len(target) - 1, _AUTO_MAX_WINDOWS).astype(int)
-        target, y2, held_out = target[rows], y2[rows], held_out[rows]
-    errors = {}
-    for name in (None, "log1p"):
-        transform = _TARGET_TRANSFORMS.get(name)
-        Z = target if name is None else transform.forward(target)
-        T = y2 if name is None else transform.forward(y2)
-        mean, std = _row_moments(Z)
-        std[~(std > 1e-8 * np.maximum(1.0, np.abs(mean)))] = 1.0
-        A = np.column_stack([(Z - mean) / std, np.ones(len(Z))])
-        Tn = (T - mean) / std
-        A_train = A[~held_out]
-        # Ridge regression (penalty 1 on every coefficient), in closed form.
-        W = np.linalg.solve(
-            A_train.T @ A_train + np.eye(A.shape[1]), A_train.T @ Tn[~held_out]
-        )
-        pred = (A[held_out] @ W) * std[held_out] + mean[held_out]
-        if name is not None:
-            pred = transform.inverse(pred)
-        truth = y2[held_out]
-        total = np.abs(truth) + np.abs(pred)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.where(total > 0, np.abs(truth - pred) / total, 0.0)
-        errors[name] = float(np.mean(ratio))
-    return "log1p" if errors["log1p"] < errors[None] else None
-
-
-def _latest_of_each_series(target, fraction):
-    """Mask of the most recent ``fraction`` of each series' windows.
-
-    The windows of one series, as :func:`make_windows` stacks them, follow
-    each other step by step: each one's values are the previous one's moved
-    by one step. A new series starts where that breaks. Windows in any other
-    order count as one series, whose last ``fraction`` is held out.
-    """
-    follows = np.all(target[1:, :-1] == target[:-1, 1:], axis=1)
-    starts = np.flatnonzero(np.r_[True, ~follows])
-    if len(starts) > len(target) // 2:
-        starts = np.array([0])  # not runs of consecutive windows
-    ends = np.r_[starts[1:], len(target)]
-    held_out = np.zeros(len(target), dtype=bool)
-    for start, end in zip(starts, ends):
-        held_out[end - int(round(fraction * (end - start))) : end] = True
-    return held_out
-
-
-def _row_moments(values):
-    """Mean and standard deviation of each row of ``values``, skipping NaN.
-
-    A row of missing values only is rejected before this is called.
-    """
-    if np.isnan(values).any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return (
-                np.nanmean(values, axis=1, keepdims=True),
-                np.nanstd(values, axis=1, keepdims=True),
-            )
-    # The same sums as nanmean/nanstd without their NaN copies.
-    return values.mean(axis=1, keepdims=True), values.std(axis=1, keepdims=True)
 
 
 def _as_forecast(history, pred, target_index=0):

@@ -187,11 +187,6 @@ class _IntervalMixin:
         """
         return np.ones((len(X3), 1))
 
-    def _unscale_quantiles(self, out):
-        """Network quantile outputs ``(n, n_outputs, n_levels)`` in units of y."""
-        out = np.asarray(out, dtype=np.float64)
-        return out * self.y_scale_[:, None] + self.y_mean_[:, None]
-
     def _median_index(self):
         return int(np.flatnonzero(self.quantile_levels_ == 0.5)[0])
 

@@ -19,6 +19,8 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._module import LSTMNet
+from ._scaling import _Scaler, _TorchScaler
+from ._target import _TorchWindowTransform, _WindowTransform
 
 __all__ = ["to_onnx"]
 
@@ -33,24 +35,11 @@ class _Graph(nn.Module):
     def __init__(self, est):
         super().__init__()
         self.network = copy.deepcopy(est.net_.module_).cpu().eval()
-        # predict scales in float32 with float32 statistics, and maps the
-        # outputs back in float64: the graph does the same.
-        self.register_buffer("x_mean", _tensor(est.x_mean_, torch.float32))
-        self.register_buffer("x_scale", _tensor(est.x_scale_, torch.float32))
-        if hasattr(est, "y_mean_"):
-            self.register_buffer("y_mean", _tensor(est.y_mean_, torch.float64))
-            self.register_buffer("y_scale", _tensor(est.y_scale_, torch.float64))
+        self.scaler = _TorchScaler(_Scaler.of(est))
 
     def outputs(self, X):
         """Network outputs in the units of the (transformed) targets, float64."""
-        scaled = (X.to(torch.float32) - self.x_mean) / self.x_scale
-        out = self.network(scaled).to(torch.float64)
-        # The last axis holds the targets (or the horizon steps).
-        return out * self.y_scale + self.y_mean
-
-
-def _tensor(values, dtype):
-    return torch.as_tensor(np.asarray(values), dtype=dtype)
+        return self.scaler.unscale_y(self.network(self.scaler.scale_X(X)))
 
 
 class _RegressorGraph(_Graph):
@@ -65,81 +54,23 @@ class _RegressorGraph(_Graph):
 
 class _ClassifierGraph(_Graph):
     def forward(self, X):
-        scaled = (X.to(torch.float32) - self.x_mean) / self.x_scale
-        logits = self.network(scaled).to(torch.float64)
+        logits = self.network(self.scaler.scale_X(X)).to(torch.float64)
         return torch.softmax(logits, dim=1).to(torch.float32)
 
 
 class _ForecasterGraph(_Graph):
+    """Raw windows -> forecasts: the forecaster's preprocessing
+    (:class:`~sklstm._target._TorchWindowTransform`) around the network."""
+
     def __init__(self, est, steps):
         super().__init__(est)
         self.look_back = est.look_back_
-        self.target = est.target_index
-        self.difference = est.difference or 0
-        self.normalize = est.normalize == "window"
-        self.log = est._transform()  # None, "log" or "log1p"
-        # log(1 + x) and exp(x) - 1 spelt out: ONNX has no Log1p/Expm1.
-        self.log_shift = 1.0 if self.log == "log1p" else 0.0
+        self.prep = _TorchWindowTransform(_WindowTransform.of(est))
         self.steps = steps
-
-    def _replace_target(self, X, values):
-        channels = [X[:, :, c] for c in range(X.shape[2])]
-        channels[self.target] = values
-        return torch.stack(channels, dim=2)
-
-    def _transform(self, X):
-        """As ``LSTMForecaster._transform_windows``, for windows without NaN."""
-        d = self.difference
-        if d:
-            target = X[:, :, self.target]
-            X = self._replace_target(X[:, d:, :], target[:, d:] - target[:, :-d])
-        mean = torch.zeros_like(X[:, :1, 0])
-        std = torch.ones_like(mean)
-        if self.normalize:
-            z = X[:, :, self.target]
-            mean = z.mean(dim=1, keepdim=True)
-            std = ((z - mean) ** 2).mean(dim=1, keepdim=True).sqrt()
-            flat = ~(std > 1e-8 * torch.clamp(mean.abs(), min=1.0))
-            std = torch.where(flat, torch.ones_like(std), std)
-            X = self._replace_target(X, (z - mean) / std)
-        return X, mean, std
-
-    def _inverse(self, pred, X, mean, std):
-        z = pred * std + mean
-        d = self.difference
-        if not d:
-            return z
-        last = X[:, :, self.target]
-        length = last.shape[1]
-        out = []
-        for k in range(z.shape[1]):
-            base = last[:, length + k - d] if k < d else out[k - d]
-            out.append(z[:, k] + base)
-        return torch.stack(out, dim=1)
 
     def forward(self, X):
         X = X.to(torch.float64)[:, X.shape[1] - self.look_back :, :]
-        if self.log:
-            # As LSTMForecaster's target_transform: forecast in log units.
-            target = X[:, :, self.target] + self.log_shift
-            X = self._replace_target(X, torch.log(target))
-        blocks = []
-        produced = 0
-        while produced < self.steps:
-            Xt, mean, std = self._transform(X)
-            block = self._inverse(self.outputs(Xt), X, mean, std)
-            blocks.append(block)
-            produced += block.shape[1]
-            if produced < self.steps:
-                k = block.shape[1]
-                if k >= X.shape[1]:
-                    X = block[:, -X.shape[1] :, None]
-                else:
-                    X = torch.cat([X[:, k:, :], block[:, :, None]], dim=1)
-        out = torch.cat(blocks, dim=1)[:, : self.steps]
-        if self.log:
-            out = torch.exp(out) - self.log_shift
-        return out.to(torch.float32)
+        return self.prep.rollout(X, self.steps, self.outputs).to(torch.float32)
 
 
 def _graph(estimator, steps):

@@ -15,7 +15,6 @@ rebuilds the skorch network through the estimator's own ``_build_net``, so
 nothing in a file can make Python run code of the file's choosing.
 """
 
-import inspect
 import io
 import json
 import os
@@ -533,24 +532,20 @@ class _Reader:
             for k in net_params
         ):
             raise _Corrupt("its network parameters are not module__/criterion__")
-        # _build_net's arguments (n_features, output_size, ...) are the
-        # module's or the criterion's arguments of the same name.
-        # The loss and the skorch class too, where _build_net takes them.
-        signature = inspect.signature(est._build_net).parameters
-        kwargs = {}
-        for arg in signature:
-            for prefix in ("module__", "criterion__"):
-                if prefix + arg in net_params:
-                    kwargs[arg] = net_params[prefix + arg]
-                    break
-        if "criterion" in signature:
-            kwargs["criterion"] = criterion
-        if "net_class" in signature:
-            kwargs["net_class"] = net_class
-        if any(p.kind is p.VAR_KEYWORD for p in signature.values()):
-            kwargs.update(
-                (k, v) for k, v in net_params.items() if k.startswith("criterion__")
-            )
+        # The arguments the estimator builds the network with, read from the
+        # recorded net parameters through a fixed table (not _build_net's
+        # signature, so that renaming a private argument cannot silently
+        # stop older files from loading). The loss's own parameters
+        # (criterion__weight, criterion__loss, ...) are passed on as they are.
+        kwargs = {
+            argument: net_params[key]
+            for key, argument in _BUILD_ARGUMENTS.items()
+            if key in net_params
+        }
+        kwargs["criterion"] = criterion
+        kwargs.update(
+            (k, v) for k, v in net_params.items() if k.startswith("criterion__")
+        )
         saved_device = est.device
         if not _device_usable(est.device):
             warnings.warn(
@@ -580,6 +575,18 @@ class _Reader:
         net.optimizer_.load_state_dict(self.decode(node["optimizer_state"]))
         net.history = History(self.decode(node["history"]))
         return net
+
+
+# A saved network's parameters (skorch names, as files record them) -> the
+# arguments of _BaseLSTM._build_net that rebuild it. A new build argument
+# needs a row here; tests/test_persist.py checks that every one has.
+_BUILD_ARGUMENTS = {
+    "module__n_features": "n_features",
+    "module__output_size": "output_size",
+    "module__return_sequences": "return_sequences",
+    "criterion__quantiles": "quantiles",
+    "module__skip_length": "skip_length",
+}
 
 
 def _device_usable(device):

@@ -1,12 +1,16 @@
 """LSTMRegressor: sequences -> values, a scikit-learn regressor."""
 
+import itertools
+
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _BaseLSTM, _check_n_samples, _WindowSource
+from ._base import _BaseLSTM, _check_n_samples
+from ._data import _WindowSource
 from ._intervals import _IntervalMixin
+from ._scaling import _Scaler
 
 
 class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
@@ -330,7 +334,7 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         return 1 if len(self.y_shape_) == 0 else self.y_shape_[0]
 
     def _scaled_targets(self, y2, n_samples):
-        yt = self._scale_y(y2)
+        yt = _Scaler.of(self).scale_y(y2)
         if self.return_sequences:
             return yt.reshape(n_samples, self.input_shape_[0], -1)
         return yt
@@ -348,8 +352,14 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         # block (and in training, a batch) at a time, never copied.
         source = _WindowSource(X3)
         if first:
-            self._fit_x_scaler(source)
-            self._fit_y_scaler(y2)
+            windows = ((source.take(block), None) for block in source.slices())
+            _Scaler.fit(
+                itertools.chain(windows, [(None, y2)]),
+                n_channels=X3.shape[2],
+                scale_X=self.scale_X,
+                n_outputs=y2.shape[1],
+                scale_y=self.scale_y,
+            ).store(self)
             self.quantile_levels_ = self._network_quantiles()
             self.net_ = self._build_net(
                 n_features=X3.shape[2],
@@ -385,12 +395,13 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
 
     def _predict_flat(self, X3, quantiles, steps=None):
         out = self._predict_windows_scaled(_WindowSource(X3))
+        scaler = _Scaler.of(self)
         n_targets = len(self.y_mean_)
         if quantiles:
             levels = out.shape[-1]
-            out = self._unscale_quantiles(out.reshape(-1, n_targets, levels))
+            out = scaler.unscale_quantiles(out.reshape(-1, n_targets, levels))
             return out.reshape(len(X3), -1, levels)
-        return self._unscale_y(out.reshape(-1, n_targets)).reshape(len(X3), -1)
+        return scaler.unscale_y(out.reshape(-1, n_targets)).reshape(len(X3), -1)
 
     def _output_shape(self):
         return self.y_shape_

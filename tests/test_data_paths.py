@@ -13,7 +13,7 @@ from sklstm import (
     SlidingWindowTransformer,
     make_windows,
 )
-from sklstm._base import _window_base
+from sklstm._data import _window_base
 
 FAST = dict(hidden_size=4, max_epochs=2, batch_size=64, random_state=0)
 

@@ -12,7 +12,10 @@ import torch
 from skorch.callbacks import Callback
 
 from sklstm import LSTMForecaster, LSTMRegressor, make_windows
-from sklstm._base import _LazyWindowDataset, _WindowDataset, _WindowSource
+from sklstm._data import _LazyWindowDataset, _WindowDataset, _WindowSource
+from sklstm._forecaster import _Batches
+from sklstm._scaling import _Scaler
+from sklstm._target import _WindowTransform
 
 FAST = dict(hidden_size=4, max_epochs=2, batch_size=64, random_state=0)
 needs_cuda = pytest.mark.skipif(
@@ -74,7 +77,8 @@ def test_lazy_batches_are_pinned_and_copied_to_the_gpu():
     fc = LSTMForecaster(horizon=2, device="cuda", **FAST)
     fc.fit(X, y)  # X is a view: the lazy path
     source = _WindowSource(X[:, :, None])
-    cpu = _LazyWindowDataset(source, y, fc._prepare)
+    batches = _Batches(_WindowTransform.of(fc), _Scaler.of(fc))
+    cpu = _LazyWindowDataset(source, y, batches)
     gpu = cpu.to("cuda")
     index = np.arange(5, 40)
     for on_cpu, on_gpu in zip(cpu[index], gpu[index]):

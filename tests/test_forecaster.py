@@ -6,10 +6,10 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from skorch.callbacks import Callback
 
-import sklstm._forecaster
+import sklstm._target
 from sklstm import LSTMForecaster, make_windows
-from sklstm._base import _BatchIterator, _WindowDataset
-from sklstm._forecaster import _choose_target_transform, _latest_of_each_series
+from sklstm._data import _BatchIterator, _WindowDataset
+from sklstm._target import _choose_target_transform, _latest_of_each_series
 
 FAST = dict(hidden_size=16, lr=1e-2, max_epochs=20, random_state=0)
 
@@ -186,20 +186,6 @@ def test_forecast_errors():
         fc.forecast(np.column_stack([series, series]))
 
 
-@pytest.mark.parametrize("normalize", ["window", None])
-@pytest.mark.parametrize("difference", [None, 1, 3])
-def test_target_transforms_round_trip_exactly(normalize, difference):
-    series = _seasonal(120) * 10 + 50
-    X, y = make_windows(series, look_back=8, horizon=5)
-    fc = LSTMForecaster(horizon=5, normalize=normalize, difference=difference)
-    fc.target_index = 0
-    Xt, context = fc._transform_windows(X[:, :, None])
-    assert Xt.shape == (len(X), 8 - (difference or 0), 1)
-    yt = fc._transform_targets(y, X[:, :, None], context)
-    back = fc._inverse_targets(yt, X[:, :, None], context)
-    np.testing.assert_allclose(back, y, rtol=1e-12, atol=1e-9)
-
-
 @pytest.mark.parametrize("strategy", ["direct", "recursive"])
 def test_window_normalisation_extrapolates_a_trend(strategy):
     # Training levels 10..110; the forecast must go beyond them.
@@ -312,29 +298,6 @@ def test_error_scale_level_counts_relative_errors(error_scale, sign):
     assert abs(z - sign) < 0.3, z
     expected = "_RowWeightedLoss" if error_scale == "level" else "L1Loss"
     assert type(fc.net_.criterion_).__name__ == expected
-
-
-def test_error_scale_level_weights():
-    # unit / max(level, spread); a window of zeros counts as it is (weight 1).
-    windows = np.array(
-        [[9.0, 10.0, 11.0], [-1.0, 0.0, 1.0], [0.0, 0.0, 0.0], [np.nan, 4.0, 4.0]]
-    )
-    fc = LSTMForecaster(error_scale="level")
-    Xt, context = fc._transform_windows(windows[:, :, None])
-    weights = fc._error_weights(windows[:, :, None], context)
-    spread = np.sqrt(2 / 3)
-    np.testing.assert_allclose(weights[:, 0], [spread / 10, 1.0, 1.0, 1 / 4])
-    # Without normalisation the unit is the global one for every window.
-    fc.set_params(normalize=None)
-    weights = fc._error_weights(windows[:, :, None], (None, np.ones((4, 1))))
-    np.testing.assert_allclose(weights[:, 0], [0.1, 1 / spread, 1.0, 0.25])
-    # In log units an absolute error is relative already: the unit alone.
-    fc.set_params(normalize="window", target_transform="log1p")
-    logs = fc._forward_target(windows[:, :, None] + 2)
-    _, context = fc._transform_windows(logs)
-    weights = fc._error_weights(logs, context)
-    np.testing.assert_allclose(weights, context[1])
-    assert weights[0, 0] == pytest.approx(np.std(np.log1p([11.0, 12.0, 13.0])))
 
 
 @pytest.mark.parametrize(
@@ -525,7 +488,7 @@ def test_target_transform_auto_holds_out_the_latest_windows_of_each_series(
     # had the last fifth of all windows been held out, training on the
     # additive series to forecast it would have chosen log1p.
     monkeypatch.setattr(
-        sklstm._forecaster,
+        sklstm._target,
         "_latest_of_each_series",
         lambda target, fraction: (
             np.arange(len(target)) >= len(target) - round(fraction * len(target))

@@ -510,3 +510,18 @@ def test_a_forecaster_saved_before_linear_skip_loads_without_it(tmp_path):
     again = _round_trip(new, tmp_path)
     assert again.linear_skip is True and again.net_.module_.skip.in_features == 12
     np.testing.assert_array_equal(again.predict(X), new.predict(X))
+
+
+def test_every_network_build_argument_is_read_from_files():
+    # load() rebuilds a network through _BUILD_ARGUMENTS, not through
+    # _build_net's signature: an argument missing from the table would be
+    # silently left at its default when loading.
+    import inspect
+
+    from sklstm._base import _BaseLSTM
+    from sklstm._persist import _BUILD_ARGUMENTS
+
+    arguments = set(inspect.signature(_BaseLSTM._build_net).parameters)
+    assert arguments - {"self", "criterion", "net_params"} == set(
+        _BUILD_ARGUMENTS.values()
+    )

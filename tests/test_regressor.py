@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
 from sklstm import LSTMRegressor, SlidingWindowTransformer, make_windows
-from sklstm._base import _TailSplit, _WindowDataset
+from sklstm._data import _TailSplit, _WindowDataset
 
 FAST = dict(hidden_size=8, lr=1e-2, max_epochs=5, batch_size=16, random_state=0)
 

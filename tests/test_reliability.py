@@ -16,6 +16,7 @@ from skorch.callbacks import Callback
 from skorch.exceptions import DeviceWarning
 
 from sklstm import LSTMForecaster, LSTMRegressor, make_windows
+from sklstm._scaling import _Scaler
 from sklstm.exceptions import TrainingDivergedError, VersionMismatchWarning
 
 FAST = dict(hidden_size=8, lr=1e-2, max_epochs=5, batch_size=16, random_state=0)
@@ -190,8 +191,9 @@ def test_interrupt_with_early_stopping_restores_best_weights():
     best_epoch = int(np.argmin(history[:, "valid_loss"]))
     assert best_epoch < 8  # the wrecked last epochs are worse
     # The restored weights reproduce the best epoch's validation loss.
-    Xt = reg._scale_X(X[-10:])
-    yt = reg._scale_y(y[-10:, None])
+    scaler = _Scaler.of(reg)
+    Xt = scaler.scale_X(X[-10:])
+    yt = scaler.scale_y(y[-10:, None])
     with torch.no_grad():
         loss = torch.nn.functional.mse_loss(reg.net_.module_(Xt), yt).item()
     assert loss == pytest.approx(history[best_epoch, "valid_loss"], rel=1e-5)

@@ -47,7 +47,7 @@ def test_dump_and_load_give_the_same_predictions(make, target, tmp_path):
     # skops does not know sklstm, skorch or torch: the estimator, its skorch
     # net (whose state holds the torch module and optimizer as a pickle)
     # and the torch module need the user's trust.
-    assert {"sklstm._base._Net", "sklstm._module.LSTMNet"} <= set(untrusted)
+    assert {"sklstm._net._Net", "sklstm._module.LSTMNet"} <= set(untrusted)
     assert any(name.startswith("torch.optim.") for name in untrusted)
     with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
         sio.load(path)
