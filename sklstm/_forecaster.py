@@ -241,7 +241,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         :meth:`predict_interval` calibrates them (conformalised quantile
         regression). With ``difference``, each level is integrated on its
         own, which widens the quantiles of later steps. None: one head per
-        step, trained with the squared error.
+        step, trained with ``loss``.
     calibration_fraction : float, default=None
         Fraction of the windows, taken from the end (the most recent ones, in
         time order), held out of training to calibrate
