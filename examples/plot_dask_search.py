@@ -11,7 +11,7 @@ the one model and compared with a Ridge regression on the same windows.
 The cluster here is a ``distributed.LocalCluster`` of two worker
 processes on this machine; with a real cluster, only the ``Client`` line
 changes (``Client("tcp://scheduler-address:8786")``). It needs the
-``distributed`` extra: ``pip install "sklstm[distributed]"``.
+``distributed`` extra: ``pip install ".[distributed]"`` from a checkout.
 """
 
 # %%

@@ -13,9 +13,11 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import _BaseLSTM, _check_n_samples
 from ._data import _WindowSource
+from ._docstring import _fill_doc
 from ._validation import explain_input_errors
 
 
+@_fill_doc()
 class LSTMClassifier(ClassifierMixin, _BaseLSTM):
     """LSTM classifier mapping sequences to class labels, with a scikit-learn API.
 
@@ -27,10 +29,8 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
 
     Parameters
     ----------
-    hidden_size : int, default=32
-        Number of hidden units of each LSTM layer (per direction).
-    num_layers : int, default=1
-        Number of stacked LSTM layers.
+    {hidden_size}
+    {num_layers}
     bidirectional : bool, default=False
         Whether each layer also reads the sequence backwards.
     dropout : float, default=0.0
@@ -64,28 +64,10 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         weights (missing labels weigh 1).
     lr : float, default=5e-3
         Learning rate, as for :class:`LSTMRegressor`.
-    max_epochs : int or "auto", default="auto"
-        Number of passes over the training samples (fewer with early
-        stopping). ``"auto"`` sizes the training by the number of training
-        samples ``n``: 100 epochs up to ``n = 2048``, then fewer as the batches
-        grow (67, 45 and 30 epochs with batches of 64, 128 and 256), and at
-        most 1.6 million sample passes (a panel of 100,000 windows trains 16
-        epochs). ``n_epochs_`` holds the number trained; ``verbose=1`` prints
-        the choice.
-    batch_size : int or "auto", default="auto"
-        Number of samples per gradient step, also the (padded) size of the
-        batches predictions are made in. ``"auto"``: 32 up to ``n = 2048``
-        samples, then doubled for every doubling of ``n``, up to 256 (from
-        ``n = 8193`` on). ``batch_size_`` holds the size used. At 256 the two
-        ``"auto"`` values are the panel setting chosen on the validation
-        blocks of the accuracy benchmark (see the documentation's accuracy
-        page); below 2049 samples they are the earlier defaults (100 epochs of
-        32).
-    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
-            default="adam"
-        Optimizer used for training.
-    weight_decay : float, default=0.0
-        L2 penalty passed to the optimizer.
+    {max_epochs}
+    {batch_size}
+    {optimizer}
+    {weight_decay}
     early_stopping : bool, default=False
         Hold out the last ``validation_fraction`` of the samples (never a
         random subset) and stop when the validation loss has not improved by
@@ -95,12 +77,10 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
     validation_fraction : float, default=0.1
         Fraction of the samples, taken from the end, held out for early
         stopping.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
+    {n_iter_no_change}
     tol : float, default=1e-4
         Minimum relative improvement of the validation loss for early stopping.
-    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
-        Extra skorch callbacks, passed through to the net (copied at fit time).
+    {callbacks}
     warm_start : bool, default=False
         If True and the estimator is fitted, :meth:`fit` continues training the
         current network (and keeps the classes and scaling of the first fit)
@@ -109,24 +89,10 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         (:meth:`partial_fit` the last two); a changed parameter that shaped
         the fitted model (``hidden_size``, ``dropout``, ``n_estimators``, ...)
         raises a ``ValueError`` rather than being ignored.
-    device : str or torch.device, default="cpu"
-        Device to train and predict on, e.g. ``"cuda"``. :meth:`fit` raises a
-        ``ValueError`` for a device this machine cannot use.
-    n_threads : int, default=None
-        Number of torch threads :meth:`fit` and :meth:`partial_fit` train with:
-        torch's thread count is set to it for the duration of the call and
-        restored afterwards. Predictions never change the thread count (other
-        threads may be predicting): they run with the process's. None leaves
-        torch's setting as it is (see the scaling guide, ``docs/scaling.rst``).
-    verbose : int, default=0
-        Print skorch's per-epoch log when positive.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout and shuffling. An int gives
-        bit-identical refits on the same device and torch thread count; None
-        draws a new seed from NumPy's global RNG, so every fit differs. Each
-        fit draws from generators of its own, never from torch's global one,
-        whose state it leaves unchanged: fits that run side by side in
-        threads give the same models as one after the other.
+    {device}
+    {n_threads}
+    {verbose}
+    {random_state}
 
     Attributes
     ----------

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import _BaseLSTM, _check_n_samples
 from ._data import _LazyWindowDataset, _WindowDataset, _WindowSource
+from ._docstring import _fill_doc
 from ._intervals import _check_coverage, _IntervalMixin
 from ._module import LOSSES as _LOSSES
 from ._module import _RowWeightedLoss
@@ -47,6 +48,7 @@ class _Batches:
         return Xs, ys
 
 
+@_fill_doc(samples="windows")
 class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     """Multi-step LSTM forecaster with a scikit-learn regressor API.
 
@@ -102,11 +104,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         a new series starts where a window is not the previous one moved by
         one step, as :func:`make_windows` stacks them); ``"log1p"`` is kept
         if its forecasts have the lower sMAPE. The choice is
-        ``target_transform_`` (``verbose=1`` prints it). On the validation
-        blocks of the accuracy benchmark's competition panels this rule
-        picked the transform that the network itself did better with (by
-        refitting) on four subsets of five (see the documentation's research
-        log).
+        ``target_transform_`` (``verbose=1`` prints it).
     difference : int, default=None
         Lag of differencing applied to the target channel before
         normalisation: 1 models changes from step to step, a seasonal period
@@ -114,17 +112,13 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         next. Forecasts are integrated back. Uses ``difference`` steps of each
         window, so it must be smaller than ``look_back_``. None: no
         differencing.
-    hidden_size : int, default=32
-        Number of hidden units of each LSTM layer (per direction).
-    num_layers : int, default=1
-        Number of stacked LSTM layers.
+    {hidden_size}
+    {num_layers}
     bidirectional : bool, default=False
         Whether each layer also reads the window backwards.
     dropout : float, default=0.1
-        Dropout probability between stacked layers and before the head. The
-        default of 0.1 was chosen on the validation origins and blocks of the
-        accuracy benchmark (``benchmarks/accuracy.py``), where it beat 0.0
-        and 0.2; it only acts while training.
+        Dropout probability between stacked layers and before the head; it
+        only acts while training.
     cell : {"torch", "gates"}, default="torch"
         LSTM implementation: :class:`torch.nn.LSTM` or the from-scratch
         :class:`~sklstm.GateLSTM`.
@@ -136,24 +130,15 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         of theirs. It is a seed ensemble inside one estimator: still one
         ``net_``, one saved model and one ONNX graph. Fitting and predicting
         take about ``n_estimators`` times as long; the recorded training loss
-        is the networks' mean. On the accuracy benchmark's competition panels
-        a second network lowered the validation sMAPE of the largest panel
-        (Tourism monthly, by 0.14 points) and changed the four others by at
-        most 0.02 (each with its better ``target_transform``); it is not a
-        default, as it doubles the fit time.
+        is the networks' mean.
     linear_skip : bool, default=True
         If True, the forecast is the LSTM's plus a linear function of the
         whole (normalised) window: a linear layer from the ``look_back``
         inputs of the window to the outputs, trained with the network and
         starting at zero, so training begins at the LSTM alone (the
         autoregressive "highway" of LSTNet). Missing steps enter the linear
-        part as zeros. It was chosen on the validation origins and blocks of
-        the accuracy benchmark (three seeds): it lowered the local track's
-        geometric-mean MASE from 0.840 to 0.810 and the validation sMAPE of
-        Tourism monthly (23.23 to 22.91) and M1 monthly (18.14 to 17.36),
-        and raised that of Tourism quarterly (17.06 to 17.39), M3 quarterly
-        (9.30 to 9.45) and M3 other (4.08 to 4.09). False leaves the LSTM
-        alone, as in models saved before this option existed.
+        part as zeros. False leaves the LSTM alone, as in models saved
+        before this option existed.
     n_features : int, default=None
         Channels per time step when ``X`` is 2-D (time-major flattened
         windows). None reads a 2-D ``X`` as univariate windows.
@@ -162,38 +147,19 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     scale_y : bool, default=True
         Standardise the targets for training; forecasts are mapped back.
     lr : float, default=5e-3
-        Learning rate. The default was chosen on the accuracy benchmark
-        (``benchmarks/accuracy.py``) together with ``normalize="window"``.
+        Learning rate: the step size of every epoch, or of the first one
+        with ``lr_schedule="cosine"``.
     lr_schedule : {"constant", "cosine"}, default="cosine"
         ``"constant"`` trains every epoch at ``lr``. ``"cosine"`` anneals the
         learning rate from ``lr`` towards zero over the epochs of each
         :meth:`fit` call (cosine annealing): the last epochs take small steps,
         so the network ends near a minimum instead of wherever the last large
-        step left it, and fits with different seeds agree more. The default
-        was chosen on the validation origins of the accuracy benchmark.
+        step left it, and fits with different seeds agree more.
         :meth:`partial_fit` trains its one epoch at ``lr``.
-    max_epochs : int or "auto", default="auto"
-        Number of passes over the training windows (fewer with early
-        stopping). ``"auto"`` sizes the training by the number of training
-        windows ``n``: 100 epochs up to ``n = 2048``, then fewer as the batches
-        grow (67, 45 and 30 epochs with batches of 64, 128 and 256), and at
-        most 1.6 million window passes (a panel of 100,000 windows trains 16
-        epochs). ``n_epochs_`` holds the number trained; ``verbose=1`` prints
-        the choice.
-    batch_size : int or "auto", default="auto"
-        Number of windows per gradient step, also the (padded) size of the
-        batches predictions are made in. ``"auto"``: 32 up to ``n = 2048``
-        windows, then doubled for every doubling of ``n``, up to 256 (from
-        ``n = 8193`` on). ``batch_size_`` holds the size used. At 256 the two
-        ``"auto"`` values are the panel setting chosen on the validation
-        blocks of the accuracy benchmark (see the documentation's accuracy
-        page); below 2049 windows they are the earlier defaults (100 epochs of
-        32).
-    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
-            default="adam"
-        Optimizer used for training.
-    weight_decay : float, default=0.0
-        L2 penalty passed to the optimizer.
+    {max_epochs}
+    {batch_size}
+    {optimizer}
+    {weight_decay}
     early_stopping : bool, default=False
         Hold out the last ``validation_fraction`` of the windows (the most
         recent ones) and stop when their loss stops improving; the best
@@ -201,8 +167,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     validation_fraction : float, default=0.1
         Fraction of the windows, taken from the end, held out for early
         stopping.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
+    {n_iter_no_change}
     tol : float, default=1e-4
         Minimum relative improvement of the validation loss.
     loss : {"squared_error", "absolute_error", "huber"}, \
@@ -211,9 +176,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         mean absolute error, or the Huber loss (squared below 1, absolute
         above). With ``normalize="window"`` the errors are in units of each
         window's standard deviation, so every loss is a loss on scaled errors.
-        The default was chosen on the validation origins of the accuracy
-        benchmark (``benchmarks/accuracy.py``), where it beat the squared
-        error on both tracks; forecasts then aim at the median of the future
+        With the absolute error, forecasts aim at the median of the future
         value rather than its mean. With ``quantiles`` the heads are trained
         with the pinball loss (the absolute error is its median case) and
         ``loss`` must stay ``"absolute_error"``.
@@ -228,13 +191,9 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         as with ``"spread"``. ``"spread"``: the units the network reads, i.e.
         each window's standard deviation with ``normalize="window"`` (the
         global scale of the target otherwise), which gives jumpy windows
-        more weight. The default was chosen on the validation origins of the
-        accuracy benchmark (``benchmarks/accuracy.py``), where it beat
-        ``"spread"`` per series and on four of the five competition subsets.
-        With ``target_transform`` the errors are measured in the transformed
-        units, where an absolute error of a logarithm is already a relative
-        one (on the benchmark's validation blocks this was as good as or
-        better than dividing them by the level of the logarithms).
+        more weight. With ``target_transform`` the errors are measured in the
+        transformed units, where an absolute error of a logarithm is already
+        a relative one.
     quantiles : sequence of float, default=None
         Quantile levels in (0, 1), increasing, e.g. ``(0.1, 0.5, 0.9)``. The
         network then has one head per level and horizon step (and one for the
@@ -243,7 +202,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         :meth:`predict_interval` calibrates them (conformalised quantile
         regression). With ``difference``, each level is integrated on its
         own, which widens the quantiles of later steps. None: one head per
-        step, trained with the squared error.
+        step, trained with ``loss``.
     calibration_fraction : float, default=None
         Fraction of the windows, taken from the end (the most recent ones, in
         time order), held out of training to calibrate
@@ -256,42 +215,19 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         window's standard deviation (normalised conformal prediction), so
         series of any scale share one calibration and every interval scales
         with its window's spread.
-    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
-        Extra skorch callbacks, passed through to the net.
+    {callbacks}
     warm_start : bool, default=False
         If True and fitted, :meth:`fit` continues training the current network.
         A continued fit takes on new ``max_epochs``, ``lr`` and ``batch_size``
         (:meth:`partial_fit` the last two); a changed parameter that shaped
         the fitted model (``hidden_size``, ``normalize``, ``horizon``, ...)
         raises a ``ValueError`` rather than being ignored.
-    device : str or torch.device, default="cpu"
-        Device to train and predict on, e.g. ``"cuda"``. :meth:`fit` raises a
-        ``ValueError`` for a device this machine cannot use. A model pickled
-        on a GPU loads on a machine without CUDA onto the CPU, with a skorch
-        ``DeviceWarning``.
-    n_threads : int, default=None
-        Number of torch threads :meth:`fit` and :meth:`partial_fit` train with:
-        torch's thread count is set to it for the duration of the call and
-        restored afterwards. Predictions never change the thread count (other
-        threads may be predicting): they run with the process's. None leaves
-        torch's setting as it is; in parallel searches the workers of joblib's
-        default ``loky`` backend and of Dask are already limited to ``n_cpus //
-        n_jobs`` and one thread, respectively, so each parallel fit is bounded
-        without it. See the scaling guide (``docs/scaling.rst``).
-    verbose : int, default=0
-        0 prints nothing. 1 prints skorch's log after every epoch: the
-        training (and, with early stopping, validation) loss, the epoch's
-        duration ``dur`` in seconds and the estimated ``time_left`` of the
-        call (``h:mm:ss``). 2 also shows a progress bar of the batches of
-        each epoch, on standard error.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout and shuffling. An int gives
-        bit-identical refits, also across processes, on the same device and
-        torch thread count; None draws a new seed from NumPy's global RNG, so
-        every fit differs. Each fit draws from generators of its own, never
-        from torch's global one, whose state it leaves unchanged: fits that
-        run side by side in threads give the same models as one after the
-        other.
+    {device}
+    {n_threads}
+    {verbose}
+        With ``target_transform="auto"``, a new fit prints the transform it
+        chose first.
+    {random_state}
 
     Attributes
     ----------
@@ -335,6 +271,10 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
 
     Notes
     -----
+    The defaults were chosen on the validation data of the accuracy
+    benchmark (``benchmarks/accuracy.py``); the documentation's research log
+    records what was measured for each of them.
+
     Exogenous covariates (calendar features, a known temperature forecast,
     ...) are extra channels of the windows. Stack them next to the series and
     cut windows with ``make_windows(np.column_stack([series, month_sin]),

@@ -129,7 +129,8 @@ def to_onnx(estimator, path, *, steps=None, opset=DEFAULT_OPSET):
     transforms. Any ONNX runtime (onnxruntime in Python, C++, C#, Java,
     JavaScript) can then serve the model without Python or sklstm.
 
-    Needs the ``onnx`` package: ``pip install "sklstm[onnx]"``.
+    Needs the ``onnx`` package (the ``onnx`` extra: ``pip install ".[onnx]"``
+    from a checkout of sklstm).
 
     Parameters
     ----------
