@@ -1,10 +1,10 @@
 """LSTMForecaster: windows of a series -> its next ``horizon`` values."""
 
 import warnings
+from contextlib import nullcontext
 from numbers import Integral
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from ._base import _BaseLSTM, _check_n_samples
 from ._data import _LazyWindowDataset, _WindowDataset, _WindowSource
 from ._docstring import _fill_doc
+from ._frames import _as_forecast, _interval_frame
 from ._intervals import _check_coverage, _IntervalMixin
 from ._module import LOSSES as _LOSSES
 from ._module import _RowWeightedLoss
@@ -497,32 +498,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         prep.check_domain(
             X3[:, :, self.target_index], name, offset, chosen=self._auto_chosen()
         )
-        d = self.difference
-        if not d or not np.isnan(X3).any():
-            return
-        target = X3[:, :, self.target_index]
-
-        def which(rows):
-            if name == "history":
-                return f"the last look_back_={self.look_back_} steps of {name}"
-            return f"{rows.size} window(s) of {name} (first: {rows[:5].tolist()})"
-
-        missing = np.flatnonzero(np.isnan(target[:, -d:]).any(axis=1)) + offset
-        if missing.size:
-            raise ValueError(
-                f"difference={d} adds the forecast changes to the last {d} target "
-                f"values, but {which(missing)} have a missing value there. Those "
-                "values must be observed: drop such windows (end the history at "
-                "an observed value), or use difference=None."
-            )
-        no_change = np.isnan(target[:, d:] - target[:, :-d]).all(axis=1)
-        empty = np.flatnonzero(no_change) + offset
-        if empty.size:
-            raise ValueError(
-                f"difference={d} needs two observed target values {d} steps "
-                f"apart, but {which(empty)} have none, which leaves no step to "
-                "read. Drop such windows, or use difference=None."
-            )
+        prep.check_differences(X3, name, offset, self.look_back_)
 
     def _transform(self):
         """The ``target_transform`` in use: the fitted one (``"auto"``'s
@@ -826,49 +802,32 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         if coverage is not None:
             coverage = _check_coverage(coverage)
         panel = _split_panel(history, id_column, time_column)
-        if panel is None:
-            window = self._last_window(history, steps)
-            if coverage is not None:
-                return self._interval_frames([history], window, steps, coverage)[0]
-            pred = self._predict_windows(window, steps)
-            return _as_forecast(history, pred[0], self.target_index)
+        histories = [history] if panel is None else panel.series
         windows = []
-        for series_id, series in zip(panel.ids, panel.series):
-            with _naming_series(series_id):
+        for i, series in enumerate(histories):
+            naming = nullcontext() if panel is None else _naming_series(panel.ids[i])
+            with naming:
                 windows.append(self._last_window(series, steps))
         # One network pass (per horizon block) for all series at once.
-        if coverage is not None:
-            forecasts = self._interval_frames(
-                panel.series, np.concatenate(windows), steps, coverage
-            )
-        else:
-            preds = self._predict_windows(np.concatenate(windows), steps)
+        windows = np.concatenate(windows)
+        if coverage is None:
+            preds = self._predict_windows(windows, steps)
             forecasts = [
                 _as_forecast(series, pred, self.target_index)
-                for series, pred in zip(panel.series, preds)
+                for series, pred in zip(histories, preds)
             ]
+        else:
+            levels, many = coverage
+            point, lower, upper = self._interval_bounds(windows, levels, steps)
+            forecasts = [
+                _interval_frame(series, point[i], lower[i], upper[i], levels, many)
+                for i, series in enumerate(histories)
+            ]
+        if panel is None:
+            return forecasts[0]
         if panel.kind == "list":
             return forecasts
         return dict(zip(panel.ids, forecasts))
-
-    def _interval_frames(self, histories, windows, steps, coverage):
-        """One forecast DataFrame with interval columns per history."""
-        levels, many = coverage
-        point, lower, upper = self._interval_bounds(windows, levels, steps)
-        frames = []
-        for i, history in enumerate(histories):
-            index = _future_index(getattr(history, "index", None), steps)
-            columns = {"forecast": point[i]}
-            for k, level in enumerate(levels):
-                suffix = f"_{100 * level:g}" if many else ""
-                columns[f"lower{suffix}"] = lower[i, :, k]
-                columns[f"upper{suffix}"] = upper[i, :, k]
-            frames.append(
-                pd.DataFrame(
-                    columns, index=pd.RangeIndex(steps) if index is None else index
-                )
-            )
-        return frames
 
     def _last_window(self, history, steps):
         """The last ``look_back_`` rows of ``history``, as one 3-D window."""
@@ -930,31 +889,3 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = self.horizon > 1
         return tags
-
-
-def _as_forecast(history, pred, target_index=0):
-    """``pred`` as a Series indexed by the dates after ``history``, if it has any."""
-    index = _future_index(getattr(history, "index", None), len(pred))
-    if index is None:
-        return pred
-    name = getattr(history, "name", None)
-    if isinstance(history, pd.DataFrame):
-        name = history.columns[target_index]
-    return pd.Series(pred, index=index, name=name)
-
-
-def _future_index(index, steps):
-    """Continue a regular DatetimeIndex or a PeriodIndex by ``steps`` periods."""
-    if isinstance(index, pd.PeriodIndex):
-        return pd.period_range(index[-1] + 1, periods=steps, freq=index.freq)
-    if isinstance(index, pd.DatetimeIndex) and len(index) > 2:
-        with warnings.catch_warnings():
-            # pandas 3 warns that infer_freq will return an offset instead of
-            # a string; to_offset below takes either.
-            warnings.filterwarnings("ignore", "A future version of pandas will return")
-            freq = index.freq or pd.infer_freq(index)
-        if freq is None:
-            return None
-        offset = pd.tseries.frequencies.to_offset(freq)
-        return pd.date_range(index[-1] + offset, periods=steps, freq=offset)
-    return None

@@ -119,6 +119,79 @@ def _at_level(quantiles, levels, level):
     return (1 - weight) * quantiles[..., upper - 1] + weight * quantiles[..., upper]
 
 
+class _Conformal:
+    """Split-conformal calibration data and the intervals it gives.
+
+    Built from a fitted estimator's calibration attributes
+    (:meth:`of`); nothing of its own is stored. ``levels`` are the levels of
+    the network's quantile heads (conformalised quantile regression), or
+    None for point predictions (absolute-error scores).
+    """
+
+    def __init__(self, targets, predictions, scales, levels=None):
+        self.targets = targets
+        self.predictions = predictions
+        self.scales = scales
+        self.levels = levels
+
+    @classmethod
+    def of(cls, est):
+        """The calibration of fitted ``est``, or the ValueError that it has none."""
+        if not hasattr(est, "calibration_targets_"):
+            raise ValueError(_NO_CALIBRATION.format(name=type(est).__name__))
+        return cls(
+            est.calibration_targets_,
+            est.calibration_predictions_,
+            est.calibration_scales_,
+            est.quantile_levels_ if est.quantiles_ is not None else None,
+        )
+
+    def check(self, coverages):
+        """Raise unless there are enough calibration windows for each coverage."""
+        for coverage in coverages:
+            _conformal_quantile(self.targets[:, :0], coverage)
+
+    def bounds(self, pred, point, scale, coverages):
+        """Bounds ``(n, steps, k)`` around predictions ``pred``.
+
+        ``pred`` is the point predictions ``(n, steps)`` or, with quantile
+        heads, every head's ``(n, steps, n_levels)``; ``point`` the point
+        predictions; ``scale`` ``(n, 1)`` each window's score scale. Outputs
+        beyond the calibrated ones (forecasts beyond ``horizon``) widen the
+        offsets of the last calibrated output by the square root of the lead
+        time ratio, as the error of a random walk grows.
+        """
+        y_cal, s_cal = self.targets, self.scales
+        n_out = point.shape[1]
+        lower = np.empty((len(point), n_out, len(coverages)))
+        upper = np.empty_like(lower)
+        m = min(n_out, y_cal.shape[1])
+        for i, coverage in enumerate(coverages):
+            if self.levels is not None:
+                levels = self.levels
+                lo_level, hi_level = (1 - coverage) / 2, (1 + coverage) / 2
+                lo_cal = _at_level(self.predictions, levels, lo_level)
+                hi_cal = _at_level(self.predictions, levels, hi_level)
+                scores = np.maximum(lo_cal - y_cal, y_cal - hi_cal) / s_cal
+                q = _conformal_quantile(scores, coverage) * scale
+                lo = _at_level(pred[:, :m], levels, lo_level) - q[:, :m]
+                hi = _at_level(pred[:, :m], levels, hi_level) + q[:, :m]
+                # CQR may shrink the heads' band; never past the point forecast.
+                lo, hi = np.minimum(lo, point[:, :m]), np.maximum(hi, point[:, :m])
+            else:
+                errors = np.abs(y_cal - self.predictions) / s_cal
+                q = (_conformal_quantile(errors, coverage) * scale)[:, :m]
+                lo, hi = point[:, :m] - q, point[:, :m] + q
+            lower[:, :m, i], upper[:, :m, i] = lo, hi
+            if n_out > m:
+                growth = np.sqrt(np.arange(m + 1, n_out + 1) / m)
+                below = (point[:, m - 1] - lo[:, -1])[:, None] * growth
+                above = (hi[:, -1] - point[:, m - 1])[:, None] * growth
+                lower[:, m:, i] = point[:, m:] - below
+                upper[:, m:, i] = point[:, m:] + above
+        return lower, upper
+
+
 class _IntervalMixin:
     """Quantile heads, conformal calibration and prediction intervals."""
 
@@ -287,52 +360,12 @@ class _IntervalMixin:
         return out if many else out[..., 0]
 
     def _interval_bounds(self, X3, coverages, steps=None):
-        """Point predictions ``(n, steps)`` and bounds ``(n, steps, k)``.
-
-        Outputs beyond the calibrated ones (forecasts beyond ``horizon``)
-        widen the offsets of the last calibrated output by the square root of
-        the lead time ratio, as the error of a random walk grows.
-        """
-        if not hasattr(self, "calibration_targets_"):
-            raise ValueError(_NO_CALIBRATION.format(name=type(self).__name__))
-        for coverage in coverages:  # enough windows for every coverage?
-            _conformal_quantile(self.calibration_targets_[:, :0], coverage)
-        y_cal = self.calibration_targets_
-        s_cal = self.calibration_scales_
+        """Point predictions ``(n, steps)`` and bounds ``(n, steps, k)``."""
+        conformal = _Conformal.of(self)
+        conformal.check(coverages)
         scale = self._score_scale(X3)
-        n_cal_outputs = y_cal.shape[1]
         quantiles = self.quantiles_ is not None
         pred = self._predict_flat(X3, quantiles, steps)
-        if quantiles:
-            point = pred[..., self._median_index()]
-        else:
-            point = pred
-        n_out = point.shape[1]
-        lower = np.empty((len(X3), n_out, len(coverages)))
-        upper = np.empty_like(lower)
-        m = min(n_out, n_cal_outputs)
-        for i, coverage in enumerate(coverages):
-            if quantiles:
-                levels = self.quantile_levels_
-                lo_level, hi_level = (1 - coverage) / 2, (1 + coverage) / 2
-                cal = self.calibration_predictions_
-                lo_cal = _at_level(cal, levels, lo_level)
-                hi_cal = _at_level(cal, levels, hi_level)
-                scores = np.maximum(lo_cal - y_cal, y_cal - hi_cal) / s_cal
-                q = _conformal_quantile(scores, coverage) * scale
-                lo = _at_level(pred[:, :m], levels, lo_level) - q[:, :m]
-                hi = _at_level(pred[:, :m], levels, hi_level) + q[:, :m]
-                # CQR may shrink the heads' band; never past the point forecast.
-                lo, hi = np.minimum(lo, point[:, :m]), np.maximum(hi, point[:, :m])
-            else:
-                errors = np.abs(y_cal - self.calibration_predictions_) / s_cal
-                q = (_conformal_quantile(errors, coverage) * scale)[:, :m]
-                lo, hi = point[:, :m] - q, point[:, :m] + q
-            lower[:, :m, i], upper[:, :m, i] = lo, hi
-            if n_out > m:
-                growth = np.sqrt(np.arange(m + 1, n_out + 1) / m)
-                below = (point[:, m - 1] - lo[:, -1])[:, None] * growth
-                above = (hi[:, -1] - point[:, m - 1])[:, None] * growth
-                lower[:, m:, i] = point[:, m:] - below
-                upper[:, m:, i] = point[:, m:] + above
+        point = pred[..., self._median_index()] if quantiles else pred
+        lower, upper = conformal.bounds(pred, point, scale, coverages)
         return point, lower, upper

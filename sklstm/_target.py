@@ -184,6 +184,41 @@ class _WindowTransform:
         )
 
     # ------------------------------------ differencing and normalisation
+    def check_differences(self, X3, name, offset=0, look_back=None):
+        """Reject windows whose differences cannot be read or integrated.
+
+        Differencing needs the last ``difference`` target values of each
+        window, to which the forecast changes are added, and at least one
+        observed change. ``offset`` numbers the rows in messages; a
+        ``"history"`` is described by its last ``look_back`` steps.
+        """
+        d = self.difference
+        if not d or not np.isnan(X3).any():
+            return
+        target = X3[:, :, self.target_index]
+
+        def which(rows):
+            if name == "history":
+                return f"the last look_back_={look_back} steps of {name}"
+            return f"{rows.size} window(s) of {name} (first: {rows[:5].tolist()})"
+
+        missing = np.flatnonzero(np.isnan(target[:, -d:]).any(axis=1)) + offset
+        if missing.size:
+            raise ValueError(
+                f"difference={d} adds the forecast changes to the last {d} target "
+                f"values, but {which(missing)} have a missing value there. Those "
+                "values must be observed: drop such windows (end the history at "
+                "an observed value), or use difference=None."
+            )
+        no_change = np.isnan(target[:, d:] - target[:, :-d]).all(axis=1)
+        empty = np.flatnonzero(no_change) + offset
+        if empty.size:
+            raise ValueError(
+                f"difference={d} needs two observed target values {d} steps "
+                f"apart, but {which(empty)} have none, which leaves no step to "
+                "read. Drop such windows, or use difference=None."
+            )
+
     def windows(self, X3):
         """Difference and normalise the target channel of each window.
 
