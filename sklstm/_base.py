@@ -382,6 +382,8 @@ class _BaseLSTM(BaseEstimator):
         quantiles=None,
         criterion=None,
         skip_length=None,
+        future_steps=0,
+        future_channels=None,
         **net_params,
     ):
         """The skorch net around :class:`~sklstm.LSTMNet`, not initialised yet.
@@ -449,6 +451,8 @@ class _BaseLSTM(BaseEstimator):
             module__n_members=self.n_estimators,
             module__combine=self._combine_members,
             module__skip_length=skip_length,
+            module__future_steps=future_steps,
+            module__future_channels=future_channels,
             criterion=criterion,
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,

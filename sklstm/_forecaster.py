@@ -5,6 +5,7 @@ from contextlib import nullcontext
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
@@ -23,6 +24,40 @@ from ._scaling import _Scaler
 from ._target import _TARGET_TRANSFORMS, _choose_target_transform, _WindowTransform
 from ._validation import explain_input_errors
 from ._window import _check_positive_int, _naming_series, _split_panel
+
+
+def _known_ahead(X3, horizon, target_index):
+    """Channels whose values are given for the last ``horizon`` steps of every
+    window while the target is not: the inputs known ahead.
+
+    Such windows come from ``make_windows(..., future_covariates=...)``: the
+    last ``horizon`` steps hold the known-ahead channels and NaN elsewhere.
+    Windows whose last steps are wholly missing (or not missing) have none.
+    """
+    window_length, n_channels = X3.shape[1:]
+    if n_channels < 2 or window_length <= horizon:
+        return ()
+    tail = np.isnan(X3[:, window_length - horizon :])
+    if not tail[:, :, target_index].all():
+        return ()
+    observed = ~tail.any(axis=(0, 1))
+    partly = ~observed & ~tail.all(axis=(0, 1))
+    partly[target_index] = False
+    if observed.any() and partly.any():
+        raise ValueError(
+            f"X has NaN in a known-future column: channel(s) "
+            f"{np.flatnonzero(partly).tolist()} are given in some but not all of "
+            f"the last horizon={horizon} steps of the windows, after which the "
+            f"target is missing (inputs known ahead, channel(s) "
+            f"{np.flatnonzero(observed).tolist()}). Give a known-ahead channel "
+            "for every step ahead, or NaN in all of them for a past-only one."
+        )
+    return tuple(int(c) for c in np.flatnonzero(observed))
+
+
+def _unknown_ahead(n_channels, target_index, known):
+    """The channels besides the target whose future is unknown."""
+    return [c for c in range(n_channels) if c != target_index and c not in known]
 
 
 class _Batches:
@@ -412,30 +447,36 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         self.random_state = random_state
 
     # ------------------------------------------------------------ validation
-    def _check_params(self, window_length, n_channels):
+    def _check_params(self, X3):
         """Every check that combines parameters (with the windows' shape),
-        at the first fit, before any data is read."""
-        if self.look_back is not None and self.look_back > window_length:
-            raise ValueError(
-                f"look_back={self.look_back} is longer than the windows in X "
-                f"({window_length} time steps). Cut longer windows or lower "
-                "look_back."
-            )
+        at the first fit, before any data is read; returns the channels known
+        ahead (see :func:`_known_ahead`)."""
+        window_length, n_channels = X3.shape[1:]
         if self.target_index >= n_channels:
             raise ValueError(
                 f"target_index={self.target_index} is out of range for windows "
                 f"with {n_channels} channel(s); use an index in [0, "
                 f"{n_channels - 1}]."
             )
-        if self.strategy == "recursive" and n_channels > 1 and self.horizon > 1:
+        known = _known_ahead(X3, self.horizon, self.target_index)
+        past_length = window_length - (self.horizon if len(known) else 0)
+        if self.look_back is not None and self.look_back > past_length:
+            raise ValueError(
+                f"look_back={self.look_back} is longer than the windows in X "
+                f"({past_length} time steps). Cut longer windows or lower "
+                "look_back."
+            )
+        unknown = _unknown_ahead(n_channels, self.target_index, known)
+        if self.strategy == "recursive" and unknown and self.horizon > 1:
             raise ValueError(
                 f"strategy='recursive' with horizon={self.horizon} feeds each "
                 f"prediction back into the window, but the windows have "
-                f"{n_channels} channels and the future of the channels other "
-                f"than target_index={self.target_index} is unknown. Use "
-                "strategy='direct' for windows with covariates."
+                f"{n_channels} channels and the future of channel(s) {unknown} "
+                "is unknown. Use strategy='direct' for windows with covariates, "
+                "or give the covariates' values ahead (make_windows' "
+                "future_covariates)."
             )
-        look_back = self.look_back or window_length
+        look_back = self.look_back or past_length
         if self.difference is not None and self.difference >= look_back:
             raise ValueError(
                 f"difference={self.difference} needs windows longer than "
@@ -449,23 +490,62 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 "the absolute error. Use loss='absolute_error' (the default) "
                 "with quantiles, or quantiles=None."
             )
+        return known
 
     def _windows(self, X, reset, prep=None):
-        """Validated 3-D windows, cut to the last ``look_back_`` steps.
+        """Validated 3-D windows: the last ``look_back_`` steps, followed by
+        the ``horizon`` steps of inputs known ahead when the model has any.
 
         ``prep`` checks the target's domain: the fitted preprocessing unless
         given (a first fit passes the one of its parameters).
         """
         X3 = self._validate_X(X, reset=reset)
         if reset:
-            self._check_params(*X3.shape[1:])
-            self.look_back_ = self.look_back or X3.shape[1]
-        X3 = X3[:, X3.shape[1] - self.look_back_ :, :]
+            self.future_covariates_ = self._check_params(X3)
+            rows = self._future_rows()
+            self.look_back_ = self.look_back or X3.shape[1] - rows
+        rows = self._future_rows()
+        past_end = X3.shape[1] - rows
+        X3 = X3[:, past_end - self.look_back_ :, :]
         prep = prep or _WindowTransform.of(self)
         source = _WindowSource(X3)
         for block in source.slices():
-            self._check_windows(source.take(block), prep, offset=block.start)
+            windows = source.take(block)
+            self._check_windows(windows[:, : self.look_back_], prep, offset=block.start)
+            self._check_known_ahead(windows[:, self.look_back_ :], "X", block.start)
         return X3
+
+    def _future_rows(self):
+        """Steps of inputs known ahead at the end of each window of X: the
+        horizon when the model has such inputs, else none."""
+        return self.horizon if len(self._known()) else 0
+
+    def _future_steps(self):
+        """Steps known ahead the network reads per pass: the horizon (direct)
+        or the next step (recursive); none without such inputs."""
+        if not len(self._known()):
+            return 0
+        return self.horizon if self.strategy == "direct" else 1
+
+    def _known(self):
+        """Channels known ahead (``future_covariates_``; none for models
+        fitted before it existed)."""
+        return getattr(self, "future_covariates_", ())
+
+    def _check_known_ahead(self, future, name, offset=0):
+        """Reject missing values in the known-ahead steps of the known channels."""
+        if not future.shape[1]:
+            return
+        missing = np.isnan(future[:, :, list(self._known())]).any(axis=(1, 2))
+        if missing.any():
+            rows = np.flatnonzero(missing) + offset
+            raise ValueError(
+                f"{name} has NaN in a known-future column (channels "
+                f"{list(self._known())}, the last {self.horizon} steps) in "
+                f"{rows.size} window(s) (first: {rows[:5].tolist()}). Inputs "
+                "known ahead must be given for every step ahead: fill them (a "
+                "forecast of the covariate will do), or drop those windows."
+            )
 
     def _targets(self, y, n_samples):
         y = np.asarray(y, dtype=np.float64)
@@ -535,6 +615,8 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         X3, y2 = X3[:n_train], y2[:n_train]
         if self.strategy == "recursive":
             y2 = y2[:, :1]
+        # The network reads the past and the steps ahead it forecasts.
+        X3 = X3[:, : self.look_back_ + self._future_steps()]
         # Fit the global scaling on the transformed windows and targets;
         # windows in memory anyway are transformed once for both.
         source = _WindowSource(X3)
@@ -560,7 +642,8 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         """``target_transform``, or ``"auto"``'s choice on the training data."""
         if self.target_transform != "auto":
             return self.target_transform
-        chosen = _choose_target_transform(X3[:, :, self.target_index], y2)
+        past = X3[:, : self.look_back_, self.target_index]
+        chosen = _choose_target_transform(past, y2)
         if self.verbose:
             print(f"{type(self).__name__}: target_transform='auto' chose {chosen!r}")
         return chosen
@@ -595,6 +678,9 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         else:
             criterion = None if self.quantiles is not None else _LOSSES[self.loss]
             params = {}  # None: the net picks the pinball loss
+        if self._future_steps():
+            params["future_steps"] = self._future_steps()
+            params["future_channels"] = list(self._known())
         return self._build_net(
             n_features=n_channels,
             output_size=n_outputs,
@@ -633,7 +719,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         windows of many series (a panel) calibrate one model together, and
         each interval scales with its own window's spread.
         """
-        return _WindowTransform.of(self).spread(X3)
+        return _WindowTransform.of(self).spread(X3[:, : self.look_back_])
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -690,7 +776,9 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     def _predict_windows(self, X3, steps, quantiles=False):
         """Forecast ``steps`` values for 3-D windows, a block of windows at a time.
 
-        With ``quantiles``, every quantile head: ``(n, steps, n_levels)``.
+        The windows hold ``look_back_`` steps, then the steps known ahead (if
+        the model reads any). With ``quantiles``, every quantile head:
+        ``(n, steps, n_levels)``.
         """
         prep, scaler = _WindowTransform.of(self), _Scaler.of(self)
         heads = getattr(self, "quantiles_", None) is not None
@@ -707,23 +795,46 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 return scaler.unscale_y(self._predict_scaled(scaler.scale_X(Xt)))
 
         median = self._median_index() if heads else None
-        if steps > self.horizon:
-            self._check_roll_forward(X3.shape[2])
+        self._check_roll_forward(steps, X3.shape[2])
         source = _WindowSource(X3)
-        return np.concatenate(
-            [
-                prep.rollout(source.take(block), steps, outputs, median, quantiles)
-                for block in source.slices()
-            ]
-        )
+        blocks = []
+        for block in source.slices():
+            windows = source.take(block)
+            future = windows[:, self.look_back_ :] if self._known() else None
+            past = windows[:, : self.look_back_]
+            blocks.append(prep.rollout(past, steps, outputs, median, quantiles, future))
+        return np.concatenate(blocks)
 
-    def _check_roll_forward(self, n_channels):
-        """Forecasts beyond one horizon feed forecasts back: univariate only."""
-        if n_channels > 1:
+    def _per_pass(self):
+        """Values one network pass forecasts: the horizon, or one step."""
+        return self.horizon if self.strategy == "direct" else 1
+
+    def _rows_ahead(self, steps):
+        """Known-ahead steps that forecasting ``steps`` values reads."""
+        if not self._known():
+            return 0
+        passes = -(-steps // self._per_pass())
+        return passes * self._future_steps()
+
+    def _check_roll_forward(self, steps, n_channels):
+        """Forecasts past one network pass feed forecasts back into the
+        windows: every channel besides the target must then be known ahead."""
+        if steps <= self._per_pass() or n_channels == 1:
+            return
+        unknown = _unknown_ahead(n_channels, self.target_index, self._known())
+        if not self._known() and unknown:
             raise ValueError(
                 "Cannot forecast beyond one horizon from windows with covariates: "
                 "their future values are unknown. Use univariate windows, or "
                 f"steps <= horizon={self.horizon}."
+            )
+        if unknown:
+            raise ValueError(
+                f"Cannot forecast {steps} steps: past {self._per_pass()} step(s) "
+                "the forecasts are fed back into the windows, but the future of "
+                f"channel(s) {unknown} is not known ahead. Use steps <= "
+                f"{self._per_pass()}, or give those channels' values ahead too "
+                "(make_windows' future_covariates)."
             )
 
     def predict(self, X):
@@ -745,7 +856,14 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         return pred[:, 0] if self.horizon == 1 else pred
 
     def forecast(
-        self, history, steps=None, *, id_column=None, time_column=None, coverage=None
+        self,
+        history,
+        steps=None,
+        *,
+        id_column=None,
+        time_column=None,
+        coverage=None,
+        future_covariates=None,
     ):
         """Forecast the next ``steps`` values after the end of a series.
 
@@ -783,6 +901,18 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
             root of the lead time, ``sqrt(step / horizon)``, as the error of
             a random walk does. That rule is a heuristic without the coverage
             guarantee.
+        future_covariates : array-like, pandas.DataFrame, or a panel, \
+                default=None
+            For a model fitted on windows with inputs known ahead (from
+            ``make_windows(..., future_covariates=...)``), their values for
+            the steps after ``history``, oldest first: one column per such
+            input. A DataFrame's columns are matched by name to those of a
+            DataFrame ``history``; otherwise they are in the order of the
+            channels. It needs a row for every step the network reads: the
+            ``steps`` rounded up to whole horizons (``strategy="direct"``) or
+            ``steps`` rows (``"recursive"``); more rows are ignored. For a
+            panel, one such table per series, given as ``history`` is (a list,
+            a dict, or a long table with the same ``id_column``).
 
         Returns
         -------
@@ -803,11 +933,12 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
             coverage = _check_coverage(coverage)
         panel = _split_panel(history, id_column, time_column)
         histories = [history] if panel is None else panel.series
+        futures = self._future_tables(future_covariates, panel, id_column, time_column)
         windows = []
         for i, series in enumerate(histories):
             naming = nullcontext() if panel is None else _naming_series(panel.ids[i])
             with naming:
-                windows.append(self._last_window(series, steps))
+                windows.append(self._last_window(series, steps, futures[i]))
         # One network pass (per horizon block) for all series at once.
         windows = np.concatenate(windows)
         if coverage is None:
@@ -829,8 +960,10 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
             return forecasts
         return dict(zip(panel.ids, forecasts))
 
-    def _last_window(self, history, steps):
-        """The last ``look_back_`` rows of ``history``, as one 3-D window."""
+    def _last_window(self, history, steps, future=None):
+        """The last ``look_back_`` rows of ``history``, as one 3-D window,
+        followed by the steps known ahead from ``future`` (see
+        :meth:`_known_rows`)."""
         with explain_input_errors(self, "history"):
             values = check_array(
                 history,
@@ -858,9 +991,93 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
             )
         window = values[None, len(values) - self.look_back_ :, :]
         self._check_windows(window, _WindowTransform.of(self), "history")
-        if steps > self.horizon:
-            self._check_roll_forward(n_channels)
-        return window
+        self._check_roll_forward(steps, n_channels)
+        if not self._known():
+            return window
+        ahead = self._known_rows(history, future, steps, n_channels)
+        return np.concatenate([window, ahead[None]], axis=1)
+
+    def _future_tables(self, future_covariates, panel, id_column, time_column):
+        """One table of known-ahead values (or None) per series of a forecast."""
+        n_series = 1 if panel is None else len(panel.ids)
+        if not self._known():
+            if future_covariates is not None:
+                raise ValueError(
+                    "future_covariates was passed, but this forecaster was "
+                    "fitted on windows without inputs known ahead, so it has "
+                    "nothing to read them with. Fit it on windows from "
+                    "make_windows(..., future_covariates=[...]), or leave "
+                    "future_covariates out."
+                )
+            return [None] * n_series
+        if future_covariates is None:
+            raise ValueError(
+                f"This forecaster reads inputs known ahead (channel(s) "
+                f"{list(self._known())} of its windows): pass their values for "
+                "the steps to forecast, forecast(history, steps, "
+                "future_covariates=...)."
+            )
+        if panel is None:
+            return [future_covariates]
+        tables = _split_panel(future_covariates, id_column, time_column)
+        if tables is None or list(tables.ids) != list(panel.ids):
+            raise ValueError(
+                "future_covariates must hold one table per series of history, "
+                "given as history is (a list or dict of tables, or a long table "
+                f"with id_column={id_column!r}) and with the same series ids "
+                f"{list(panel.ids)[:5]}."
+            )
+        return list(tables.series)
+
+    def _known_rows(self, history, future, steps, n_channels):
+        """The known-ahead steps ``(rows, n_channels)`` a forecast of ``steps``
+        values reads: the known channels from ``future``, NaN elsewhere."""
+        known = list(self._known())
+        names = getattr(history, "columns", None)
+        if isinstance(future, pd.DataFrame) and names is not None:
+            wanted = [names[c] for c in known]
+            missing = [c for c in wanted if c not in future.columns]
+            extra = [c for c in future.columns if c not in wanted]
+            if missing or extra:
+                raise ValueError(
+                    f"future_covariates must have the columns known ahead, "
+                    f"{wanted}; it lacks {missing} and has extra {extra}."
+                )
+            future = future[wanted]
+        with explain_input_errors(self, "future_covariates"):
+            values = check_array(
+                future,
+                ensure_2d=False,
+                dtype="numeric",
+                ensure_all_finite="allow-nan",
+                ensure_min_samples=0,
+                input_name="future_covariates",
+            )
+        if values.ndim == 1:
+            values = values[:, None]
+        if values.ndim != 2 or values.shape[1] != len(known):
+            raise ValueError(
+                f"future_covariates must have one column per input known ahead "
+                f"({len(known)}: channel(s) {known}); got shape "
+                f"{np.shape(future)}."
+            )
+        rows = self._rows_ahead(steps)
+        if len(values) < rows:
+            raise ValueError(
+                f"future_covariates has {len(values)} row(s), but forecasting "
+                f"{steps} step(s) reads {rows}: the network reads the inputs "
+                "known ahead a whole horizon at a time. Pass their values for "
+                f"the next {rows} steps."
+            )
+        values = values[:rows]
+        if np.isnan(values).any():
+            raise ValueError(
+                "future_covariates contains NaN: inputs known ahead must be "
+                f"given for every one of the next {rows} steps."
+            )
+        ahead = np.full((rows, n_channels), np.nan)
+        ahead[:, known] = values
+        return ahead
 
     def score(self, X, y, sample_weight=None):
         """Return the coefficient of determination R^2 of the forecasts.

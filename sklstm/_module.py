@@ -359,6 +359,17 @@ class LSTMNet(nn.Module):
         ``n_quantiles`` it gives one value per output, added to every
         quantile: it moves them together and leaves their spread to the
         LSTM. Needs ``return_sequences=False``.
+    future_steps : int, default=0
+        If set, the last ``future_steps`` time steps of each sequence are not
+        read by the LSTM: they hold inputs known ahead (for the steps being
+        forecast) in the channels ``future_channels``. Their values,
+        flattened, join the LSTM's last output in a ``mix`` layer
+        (``tanh(mix([h, future]))``) that the head reads, so the forecast can
+        depend on them and on their interaction with the past; they enter the
+        linear ``skip`` path too. Needs ``return_sequences=False``.
+    future_channels : sequence of int, default=None
+        The channels of the last ``future_steps`` steps that are known ahead;
+        the other channels of those steps are ignored (NaN, say).
 
     See Also
     --------
@@ -398,6 +409,8 @@ class LSTMNet(nn.Module):
         n_members=1,
         combine="mean",
         skip_length=None,
+        future_steps=0,
+        future_channels=None,
     ):
         super().__init__()
         if cell not in ("torch", "gates"):
@@ -416,6 +429,13 @@ class LSTMNet(nn.Module):
         self.skip_length = skip_length or None
         if self.skip_length and return_sequences:
             raise ValueError("skip_length needs return_sequences=False.")
+        self.future_steps = int(future_steps or 0)
+        self.future_channels = tuple(future_channels or ())
+        if self.future_steps and (return_sequences or not self.future_channels):
+            raise ValueError(
+                "future_steps needs return_sequences=False and future_channels."
+            )
+        n_future = self.future_steps * len(self.future_channels)
         if self.n_members > 1:
             # Members are whole one-member networks; a single network keeps
             # its layers at the top level, so its state_dict keys (and saved
@@ -432,6 +452,8 @@ class LSTMNet(nn.Module):
                     cell=cell,
                     n_quantiles=n_quantiles,
                     skip_length=skip_length,
+                    future_steps=future_steps,
+                    future_channels=future_channels,
                 )
                 for _ in range(self.n_members)
             )
@@ -447,14 +469,14 @@ class LSTMNet(nn.Module):
             bidirectional=bidirectional,
         )
         self.dropout = _Dropout(dropout)
-        self.head = nn.Linear(
-            hidden_size * (2 if bidirectional else 1),
-            output_size * (n_quantiles or 1),
-        )
+        width = hidden_size * (2 if bidirectional else 1)
+        self.head = nn.Linear(width, output_size * (n_quantiles or 1))
+        if n_future:
+            self.mix = nn.Linear(width + n_future, width)
         if self.skip_length:
             # One value per output: with quantiles it moves all of them
             # alike (a location), and the LSTM alone shapes their spread.
-            self.skip = nn.Linear(self.skip_length * n_features, output_size)
+            self.skip = nn.Linear(self.skip_length * n_features + n_future, output_size)
             nn.init.zeros_(self.skip.weight)
             nn.init.zeros_(self.skip.bias)
 
@@ -482,6 +504,8 @@ class LSTMNet(nn.Module):
         if generator is None:
             self.lstm.reset_parameters()
             self.head.reset_parameters()
+            if self.future_steps:
+                self.mix.reset_parameters()
             return
         bound = 1.0 / math.sqrt(self.lstm.hidden_size)
         for weight in self.lstm.parameters():
@@ -489,6 +513,10 @@ class LSTMNet(nn.Module):
         bound = 1.0 / math.sqrt(self.head.in_features)
         for weight in self.head.parameters():
             _uniform_(weight, bound, generator)
+        if self.future_steps:  # drawn last: networks without it are unchanged
+            bound = 1.0 / math.sqrt(self.mix.in_features)
+            for weight in self.mix.parameters():
+                _uniform_(weight, bound, generator)
 
     def _run_with_missing(self, X, present):
         """Run the LSTM skipping missing steps; outputs are zero at them.
@@ -523,8 +551,15 @@ class LSTMNet(nn.Module):
         restored.scatter_(1, order[:, :, None].expand_as(out), out)
         return restored
 
-    def _skip(self, X):
-        """The linear part: weights times the last ``skip_length`` steps.
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # Networks pickled before these attributes existed read none ahead.
+        self.__dict__.setdefault("future_steps", 0)
+        self.__dict__.setdefault("future_channels", ())
+
+    def _skip(self, X, future=None):
+        """The linear part: weights times the last ``skip_length`` steps (and
+        the inputs known ahead).
 
         A product and a sum per row rather than a matrix product: float32
         matrix kernels treat a row differently by its position in the batch
@@ -532,6 +567,8 @@ class LSTMNet(nn.Module):
         beside it. The cost is a few multiplications per input.
         """
         window = torch.nan_to_num(X[:, -self.skip_length :], nan=0.0).flatten(1)
+        if future is not None:
+            window = torch.cat([window, future], dim=1)
         return (window[:, None, :] * self.skip.weight).sum(-1) + self.skip.bias
 
     def forward(self, X):
@@ -557,6 +594,11 @@ class LSTMNet(nn.Module):
             # log(mean_k softmax(z_k)), computed stably in log space.
             log_proba = torch.log_softmax(outputs, dim=-1)
             return torch.logsumexp(log_proba, dim=0) - math.log(self.n_members)
+        future = None
+        if self.future_steps:
+            future = X[:, -self.future_steps :][:, :, list(self.future_channels)]
+            future = future.flatten(1)
+            X = X[:, : -self.future_steps]
         nan = torch.isnan(X)
         if nan.any():
             present = ~nan.all(dim=2)
@@ -568,11 +610,14 @@ class LSTMNet(nn.Module):
             out = self.lstm(X)[0]
             if not self.return_sequences:
                 out = out[:, -1]
-        out = self.head(self.dropout(out))
+        out = self.dropout(out)
+        if future is not None:
+            out = torch.tanh(self.mix(torch.cat([out, future], dim=1)))
+        out = self.head(out)
         if self.n_quantiles:
             out = _non_crossing(out.unflatten(-1, (-1, self.n_quantiles)))
         if self.skip_length:
-            skip = self._skip(X)
+            skip = self._skip(X, future)
             out = out + (skip[..., None] if self.n_quantiles else skip)
         return out
 

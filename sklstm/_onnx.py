@@ -65,12 +65,19 @@ class _ForecasterGraph(_Graph):
     def __init__(self, est, steps):
         super().__init__(est)
         self.look_back = est.look_back_
+        # Steps known ahead at the end of each window (a horizon, or none).
+        self.rows = est._future_rows()
         self.prep = _TorchWindowTransform(_WindowTransform.of(est))
         self.steps = steps
 
     def forward(self, X):
-        X = X.to(torch.float64)[:, X.shape[1] - self.look_back :, :]
-        return self.prep.rollout(X, self.steps, self.outputs).to(torch.float32)
+        X = X.to(torch.float64)
+        end = X.shape[1] - self.rows
+        past = X[:, end - self.look_back : end, :]
+        future = X[:, end:, :] if self.rows else None
+        return self.prep.rollout(past, self.steps, self.outputs, future).to(
+            torch.float32
+        )
 
 
 def _graph(estimator, steps):

@@ -586,6 +586,8 @@ _BUILD_ARGUMENTS = {
     "module__return_sequences": "return_sequences",
     "criterion__quantiles": "quantiles",
     "module__skip_length": "skip_length",
+    "module__future_steps": "future_steps",
+    "module__future_channels": "future_channels",
 }
 
 

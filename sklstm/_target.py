@@ -96,6 +96,12 @@ class _WindowTransform:
     error_scale : {"level", "spread"}
         ``"level"`` weighs each window's training error by ``unit / level``
         (see :meth:`error_weights`).
+    future_steps : int, default=0
+        Steps of inputs known ahead that follow each window the network reads
+        (its ``future_steps``). The windows the methods below take are the
+        past alone; :meth:`transform_pairs` and :meth:`rollout` take the
+        known-ahead steps too and pass them on as they are (only the target
+        is transformed).
     """
 
     def __init__(
@@ -105,12 +111,14 @@ class _WindowTransform:
         difference=None,
         normalize=True,
         error_scale="spread",
+        future_steps=0,
     ):
         self.target_index = target_index
         self.transform = transform
         self.difference = difference or None
         self.normalize = normalize
         self.error_scale = error_scale
+        self.future_steps = future_steps
 
     @classmethod
     def of(cls, est, transform="fitted"):
@@ -124,6 +132,7 @@ class _WindowTransform:
             difference=est.difference,
             normalize=est.normalize == "window",
             error_scale=est.error_scale,
+            future_steps=est._future_steps(),
         )
 
     # ---------------------------------------------- the target transform
@@ -306,11 +315,19 @@ class _WindowTransform:
         return unit / np.where(against > 0, against, unit)
 
     def transform_pairs(self, X3, y2):
-        """Raw windows and targets -> ``(windows, targets, error weights)`` in
-        the network's units (before global scaling)."""
+        """Raw windows (followed by ``future_steps`` known-ahead steps) and
+        targets -> ``(windows, targets, error weights)`` in the network's
+        units (before global scaling)."""
+        future = None
+        if self.future_steps:
+            split = X3.shape[1] - self.future_steps
+            X3, future = X3[:, :split], np.asarray(X3[:, split:], dtype=np.float64)
         Xf, yf = self.forward_target(X3), self.forward_values(y2)
         Xt, context = self.windows(Xf)
-        return Xt, self.targets(yf, Xf, context), self.error_weights(Xf, context)
+        weights = self.error_weights(Xf, context)
+        if future is not None:
+            Xt = np.concatenate([Xt, future], axis=1)
+        return Xt, self.targets(yf, Xf, context), weights
 
     def spread(self, X3):
         """Each raw window's spread ``(n, 1)`` of its (differenced) target
@@ -324,16 +341,22 @@ class _WindowTransform:
         )
 
     # ---------------------------------------------------------- rollout
-    def rollout(self, X3, steps, outputs, median_index=None, quantiles=False):
+    def rollout(
+        self, X3, steps, outputs, median_index=None, quantiles=False, future=None
+    ):
         """Forecast ``steps`` values after raw windows ``X3``.
 
-        ``outputs(Xt)`` runs the network on windows from :meth:`windows` and
-        returns its outputs in transformed target units: ``(n, k)``, or
+        ``outputs(Xt)`` runs the network on windows from :meth:`windows`
+        (followed by ``future_steps`` steps of ``future``) and returns its
+        outputs in transformed target units: ``(n, k)``, or
         ``(n, k, n_levels)`` for quantile heads (then ``median_index`` names
         the median). Each pass forecasts one block (one step or one horizon);
         while fewer than ``steps`` are known, the point forecast is fed back
-        into the windows. With ``quantiles``, every head's forecasts
-        ``(n, steps, n_levels)``, else the point forecasts ``(n, steps)``.
+        into the windows, with the known-ahead values of those steps. With
+        ``quantiles``, every head's forecasts ``(n, steps, n_levels)``, else
+        the point forecasts ``(n, steps)``. ``future`` ``(n, rows, n_channels)``
+        holds the known-ahead steps after the windows: as many as the passes
+        read.
         """
         # Forecast (and roll forward) in transformed units; mapped back at
         # the end, level by level (the inverse is increasing).
@@ -342,6 +365,9 @@ class _WindowTransform:
         produced = 0
         while produced < steps:
             Xt, context = self.windows(X3)
+            if future is not None:
+                ahead = future[:, produced : produced + self.future_steps]
+                Xt = np.concatenate([Xt, ahead], axis=1)
             out = outputs(Xt)
             if median_index is not None:
                 levels = [
@@ -352,19 +378,31 @@ class _WindowTransform:
             else:
                 block = self.inverse(out, X3, context)
             blocks.append(every if quantiles else block)
-            produced += block.shape[1]
-            if produced < steps:
+            if produced + block.shape[1] < steps:
                 # Rolled forward on the point (median) forecast.
-                X3 = self.feed_back(X3, block)
+                known = None
+                if future is not None:
+                    known = future[:, produced : produced + block.shape[1]]
+                X3 = self.feed_back(X3, block, known)
+            produced += block.shape[1]
         return self.inverse_values(np.concatenate(blocks, axis=1)[:, :steps])
 
-    @staticmethod
-    def feed_back(X3, block):
-        """Slide univariate windows forward by the forecast ``block``."""
+    def feed_back(self, X3, block, known=None):
+        """Slide windows forward by the forecast ``block`` ``(n, k)``.
+
+        Univariate windows take the forecasts as their new steps; windows
+        with covariates take the known-ahead steps ``known``
+        ``(n, k, n_channels)`` with the forecasts as their target.
+        """
         k = block.shape[1]
+        if known is None:
+            new = block[:, :, None]
+        else:
+            new = np.array(known, dtype=np.float64)
+            new[:, :, self.target_index] = block
         if k >= X3.shape[1]:
-            return block[:, -X3.shape[1] :, None]
-        return np.concatenate([X3[:, k:, :], block[:, :, None]], axis=1)
+            return new[:, -X3.shape[1] :]
+        return np.concatenate([X3[:, k:, :], new], axis=1)
 
 
 class _TorchWindowTransform(nn.Module):
@@ -377,6 +415,7 @@ class _TorchWindowTransform(nn.Module):
         self.difference = prep.difference or 0
         self.normalize = prep.normalize
         self.transform = prep.transform
+        self.future_steps = prep.future_steps
 
     def _replace_target(self, X, values):
         channels = [X[:, :, c] for c in range(X.shape[2])]
@@ -424,21 +463,30 @@ class _TorchWindowTransform(nn.Module):
             out.append(z[:, k] + base)
         return torch.stack(out, dim=1)
 
-    def rollout(self, X, steps, outputs):
+    def rollout(self, X, steps, outputs, future=None):
         X = self.forward_target(X)
         blocks = []
         produced = 0
         while produced < steps:
             Xt, context = self.windows(X)
+            if future is not None:
+                ahead = future[:, produced : produced + self.future_steps]
+                Xt = torch.cat([Xt, ahead], dim=1)
             block = self.inverse(outputs(Xt), X, context)
             blocks.append(block)
-            produced += block.shape[1]
-            if produced < steps:
-                k = block.shape[1]
-                if k >= X.shape[1]:
-                    X = block[:, -X.shape[1] :, None]
+            k = block.shape[1]
+            if produced + k < steps:
+                if future is None:
+                    new = block[:, :, None]
                 else:
-                    X = torch.cat([X[:, k:, :], block[:, :, None]], dim=1)
+                    new = self._replace_target(
+                        future[:, produced : produced + k], block
+                    )
+                if k >= X.shape[1]:
+                    X = new[:, -X.shape[1] :]
+                else:
+                    X = torch.cat([X[:, k:, :], new], dim=1)
+            produced += k
         return self.inverse_values(torch.cat(blocks, dim=1)[:, :steps])
 
 

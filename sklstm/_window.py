@@ -107,57 +107,59 @@ def _as_float_array(series):
     return arr, columns
 
 
-def _resolve_one_target(item, n_features, columns):
+def _resolve_one_target(item, n_features, columns, name="target"):
     if isinstance(item, (bool, np.bool_)):
         raise TypeError(
-            f"target must be an int position or a column name, got {item!r} (a bool)."
+            f"{name} must be an int position or a column name, got {item!r} (a bool)."
         )
     if isinstance(item, Integral):
         if not -n_features <= item < n_features:
             raise ValueError(
-                f"target={item!r} is out of range for a series with {n_features} "
+                f"{name}={item!r} is out of range for a series with {n_features} "
                 f"column(s); use a position in [{-n_features}, {n_features - 1}]"
                 + (" or a column name." if columns is not None else ".")
             )
         return int(item) % n_features
     if columns is None:
         raise ValueError(
-            f"target={item!r} is not an int position; column names can only be "
+            f"{name}={item!r} is not an int position; column names can only be "
             "used when series is a pandas DataFrame."
         )
     try:
         found = item in columns
     except TypeError as exc:
         raise TypeError(
-            f"target must be an int position or a column name, got {item!r}."
+            f"{name} must be an int position or a column name, got {item!r}."
         ) from exc
     if not found:
         raise ValueError(
-            f"target={item!r} is not a column of series; its columns are "
+            f"{name}={item!r} is not a column of series; its columns are "
             f"{list(columns)}."
         )
     loc = columns.get_loc(item)
     if not isinstance(loc, Integral):
         raise ValueError(
-            f"target={item!r} names several columns of series; give the column "
+            f"{name}={item!r} names several columns of series; give the column "
             "positions as ints instead."
         )
     return int(loc)
 
 
-def _resolve_target(target, n_features, columns):
+def _resolve_target(target, n_features, columns, name="target"):
     """Return the list of target column positions and whether it is a list."""
     if target is None:
         return list(range(n_features))
     if isinstance(target, (list, tuple, np.ndarray, pd.Index)):
         items = list(target)
         if not items:
-            raise ValueError("target must name at least one column, got an empty list.")
+            raise ValueError(
+                f"{name} must name at least one column, got an empty list."
+            )
     else:
         items = [target]
-    positions = [_resolve_one_target(item, n_features, columns) for item in items]
+    positions = [_resolve_one_target(item, n_features, columns, name) for item in items]
     if len(set(positions)) != len(positions):
-        raise ValueError(f"target must not name a column twice, got {target!r}.")
+        raise ValueError(f"{name} must not name a column twice, got {target!r}.")
     return positions
 
 
@@ -294,7 +296,14 @@ def _naming_series(series_id):
 
 
 def make_windows(
-    series, look_back, horizon=1, *, target=None, id_column=None, time_column=None
+    series,
+    look_back,
+    horizon=1,
+    *,
+    target=None,
+    id_column=None,
+    time_column=None,
+    future_covariates=None,
 ):
     """Cut a time-ordered series into aligned ``(X, y)`` training windows.
 
@@ -341,6 +350,15 @@ def make_windows(
         of each series are sorted before windowing. It is not a feature and
         must not repeat within a series.
 
+    future_covariates : int, str, list of int or str, or None, default=None
+        Columns of a 2-D ``series`` whose values are known ahead (calendar
+        features, holidays, weather forecasts, planned prices): each window
+        then also holds their values for the ``horizon`` steps after it, as
+        ``horizon`` extra time steps at its end, in which every other column
+        (the target included) is NaN. :class:`~sklstm.LSTMForecaster` reads
+        such windows as past plus known future (see its Notes). Columns are
+        named as for ``target``; a target cannot be known ahead.
+
     Returns
     -------
     X : ndarray of shape (n_windows, look_back) or \
@@ -348,7 +366,8 @@ def make_windows(
         Input windows: 2-D for a 1-D ``series``, 3-D for a 2-D ``series``
         (even with a single column). float32 data stay float32, everything
         else is float64. ``X`` is a read-only view (see Notes); for a panel,
-        a new array.
+        a new array. With ``future_covariates``: a new array of shape
+        ``(n_windows, look_back + horizon, n_features)``.
 
     y : ndarray of shape (n_windows,), (n_windows, horizon) or \
             (n_windows, horizon * n_targets)
@@ -437,13 +456,13 @@ def make_windows(
     horizon = _check_positive_int(horizon, "horizon")
     panel = _split_panel(series, id_column, time_column)
     if panel is None:
-        return _windows_of_one(series, look_back, horizon, target)
+        return _windows_of_one(series, look_back, horizon, target, future_covariates)
 
     _check_panel_lengths(panel, look_back, horizon)
     Xs, ys = [], []
     for series_id, piece in zip(panel.ids, panel.series):
         with _naming_series(series_id):
-            X, y = _windows_of_one(piece, look_back, horizon, target)
+            X, y = _windows_of_one(piece, look_back, horizon, target, future_covariates)
         if Xs and X.shape[1:] != Xs[0].shape[1:]:
             raise ValueError(
                 f"series {series_id!r} of the panel gives windows of shape "
@@ -483,7 +502,7 @@ def _check_panel_lengths(panel, look_back, horizon):
     )
 
 
-def _windows_of_one(series, look_back, horizon, target):
+def _windows_of_one(series, look_back, horizon, target, future_covariates=None):
     """:func:`make_windows` of a single series (checked ``look_back``, ``horizon``)."""
     arr, columns = _as_float_array(series)
     if arr.ndim not in (1, 2):
@@ -503,9 +522,28 @@ def _windows_of_one(series, look_back, horizon, target):
                 f"target must be None for a 1-D series, got target={target!r}; "
                 "the series itself is the target."
             )
+        if future_covariates is not None:
+            raise ValueError(
+                "future_covariates names columns known ahead, but series is "
+                "1-D: pass a 2-D series (a DataFrame) holding the target and "
+                "those columns."
+            )
         positions = None
     else:
         positions = _resolve_target(target, arr.shape[1], columns)
+    known = None
+    if future_covariates is not None:
+        known = _resolve_target(
+            future_covariates, arr.shape[1], columns, "future_covariates"
+        )
+        both = sorted(set(known) & set(positions))
+        if both:
+            raise ValueError(
+                f"future_covariates={future_covariates!r} names target column(s) "
+                f"{both}: a forecast target cannot be known ahead. Name only "
+                "the covariates known ahead, or set target to the column(s) to "
+                "forecast."
+            )
 
     n_timesteps = arr.shape[0]
     n_windows = n_timesteps - look_back - horizon + 1
@@ -531,7 +569,20 @@ def _windows_of_one(series, look_back, horizon, target):
     y = np.array(y, order="C")  # own, writable copy
     if y.shape[1] == 1:
         y = y.ravel()
+    if known is not None:
+        X = _with_known_future(X, arr, look_back, horizon, known)
     return X, y
+
+
+def _with_known_future(X, arr, look_back, horizon, known):
+    """Windows ``X`` followed by ``horizon`` steps in which only the columns
+    ``known`` hold values (those of the steps after each window), the rest NaN."""
+    n_windows, _, n_features = X.shape
+    out = np.full((n_windows, look_back + horizon, n_features), np.nan, X.dtype)
+    out[:, :look_back] = X
+    ahead = sliding_window_view(arr[look_back:, known], horizon, axis=0)
+    out[:, look_back:, known] = ahead[:n_windows].swapaxes(1, 2)
+    return out
 
 
 class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
