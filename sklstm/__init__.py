@@ -1,6 +1,7 @@
 """scikit-learn compatible LSTM estimators built on PyTorch and skorch."""
 
 from . import exceptions
+from ._calendar import CalendarFeatures
 from ._classifier import LSTMClassifier
 from ._forecaster import LSTMForecaster
 from ._module import GateLSTM, LSTMNet
@@ -12,6 +13,7 @@ from ._version import __version__
 from ._window import SlidingWindowTransformer, make_windows
 
 __all__ = [
+    "CalendarFeatures",
     "GateLSTM",
     "LSTMClassifier",
     "LSTMForecaster",
