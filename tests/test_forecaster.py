@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from skorch.callbacks import Callback
@@ -98,9 +99,20 @@ def test_grid_search_over_look_back_and_strategy():
         scoring="neg_mean_absolute_error",
     )
     search.fit(X, y)
-    assert len(search.cv_results_["params"]) == 4
-    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
-    assert search.best_params_["look_back"] in (4, 16)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all()
+    # Each candidate trained a different model: no two score the same.
+    assert len(np.unique(scores)) == 4, scores
+    best, chosen = search.best_estimator_, search.best_params_
+    # The refitted model reads the chosen look_back and has the chosen
+    # strategy's head (horizon outputs, or one for the recursive network).
+    assert best.look_back_ == chosen["look_back"]
+    assert best.net_.module_.head.out_features == (
+        3 if chosen["strategy"] == "direct" else 1
+    )
+    # ... and is the model those parameters give on all the data.
+    again = clone(search.estimator).set_params(**chosen).fit(X, y)
+    np.testing.assert_allclose(best.predict(X), again.predict(X), rtol=1e-6)
 
 
 @pytest.mark.parametrize("strategy", ["direct", "recursive"])
