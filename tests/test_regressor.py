@@ -141,6 +141,18 @@ def test_early_stopping_holds_out_the_tail_and_restores_best():
     assert reg.n_epochs_ < 200  # stopped early
     best = min(history[:, "valid_loss"])
     assert best == history[-3, "valid_loss"]  # patience 2 after the best epoch
+    assert history[-1, "valid_loss"] > best  # so the last weights are not the best
+    # The network left after fitting has the best epoch's weights: its loss
+    # on the held-out tail (the last 20 samples, scaled as in training) is the
+    # best recorded validation loss.
+    module = reg.net_.module_
+    assert not module.training
+    Xs = torch.as_tensor(((X[80:] - reg.x_mean_) / reg.x_scale_).astype(np.float32))
+    ys = ((y[80:, None] - reg.y_mean_) / reg.y_scale_).astype(np.float32)
+    with torch.no_grad():
+        out = module(Xs).numpy()
+    assert out.shape == ys.shape
+    np.testing.assert_allclose(np.mean((out - ys) ** 2), best, rtol=1e-5)
 
 
 def test_tail_split_takes_the_last_samples():
