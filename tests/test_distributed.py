@@ -121,9 +121,15 @@ def test_loky_search_equals_sequential_with_bounded_threads(
 
 def test_loky_search_with_n_threads(default_thread_env):
     X, y = _windows()
-    search = _search(n_jobs=2)
-    search.set_params(estimator__n_threads=1).fit(X, y)
-    assert_array_equal(search.cv_results_["mean_test_threads"], 1)
+    n_jobs = 2
+    # loky gives each worker cpu_count // n_jobs threads by itself; ask for a
+    # different count, so the fits see it only if n_threads was applied.
+    loky_default = max(os.cpu_count() // n_jobs, 1)
+    n_threads = 2 if loky_default == 1 else 1
+    search = _search(n_jobs=n_jobs)
+    with joblib.parallel_config(backend="loky"):
+        search.set_params(estimator__n_threads=n_threads).fit(X, y)
+    assert_array_equal(search.cv_results_["mean_test_threads"], n_threads)
 
 
 # --------------------------------------------------------------------- dask

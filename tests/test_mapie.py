@@ -11,10 +11,20 @@ import pytest
 from mapie.classification import SplitConformalClassifier
 from mapie.regression import SplitConformalRegressor, TimeSeriesRegressor
 from mapie.subsample import BlockBootstrap
+from scipy.stats import binom
 
 from sklstm import LSTMClassifier, LSTMForecaster, LSTMRegressor, make_windows
 
 FAST = dict(hidden_size=8, lr=1e-2, max_epochs=10, random_state=0)
+
+
+def assert_binomial_coverage(y, lower, upper, level):
+    """The share of ``y`` inside ``[lower, upper]`` is within the central
+    99.9% of Binomial(len(y), level) (divided by ``len(y)``)."""
+    n = len(y)
+    covered = int(((y.ravel() >= lower) & (y.ravel() <= upper)).sum())
+    low, high = binom.interval(0.999, n, level)
+    assert low <= covered <= high, (covered, n, low, high)
 
 
 def _windows(n=360, look_back=12, seed=0):
@@ -49,7 +59,21 @@ def test_split_conformal_regressor_trains_a_regressor_itself():
     mapie.fit(X[:150], y[:150]).conformalize(X[150:250], y[150:250])
     y_pred, y_pis = mapie.predict_interval(X[250:])
     assert y_pred.shape == (len(X) - 250,) and y_pis.shape == (len(X) - 250, 2, 1)
-    assert (y_pis[:, 0, 0] <= y_pred).all() and (y_pred <= y_pis[:, 1, 0]).all()
+    # MAPIE trained an LSTMRegressor of these parameters on the training
+    # windows: the model it holds is one, and predicts as one fitted here.
+    trained = mapie._mapie_regressor.estimator_.single_estimator_
+    assert isinstance(trained, LSTMRegressor) and hasattr(trained, "net_")
+    assert trained.get_params() == LSTMRegressor(**FAST).get_params()
+    ours = LSTMRegressor(**FAST).fit(X[:150], y[:150])
+    np.testing.assert_allclose(y_pred, ours.predict(X[250:]))
+    # The interval is that prediction plus or minus the split-conformal
+    # quantile of its absolute errors on the calibration windows.
+    errors = np.sort(np.abs(y[150:250] - ours.predict(X[150:250])))
+    half = errors[int(np.ceil(0.9 * (len(errors) + 1))) - 1]
+    np.testing.assert_allclose(y_pis[:, 0, 0], y_pred - half, rtol=1e-6)
+    np.testing.assert_allclose(y_pis[:, 1, 0], y_pred + half, rtol=1e-6)
+    # Coverage on the test windows is within a binomial band around 90%.
+    assert_binomial_coverage(y[250:], y_pis[:, 0, 0], y_pis[:, 1, 0], 0.9)
 
 
 # MAPIE notes on update() that its confidence_level argument is unused.
@@ -77,11 +101,31 @@ def test_time_series_regressor_enbpi_and_aci_refit_the_forecaster():
 
     aci = TimeSeriesRegressor(quick, method="aci", cv=cv)
     aci.fit(X[train], y[train])
+    fitted = aci.estimator_.estimators_
+    assert len(fitted) == 6 and all(isinstance(e, LSTMForecaster) for e in fitted)
+
+    def widths():
+        _, pis = aci.predict(X[test], confidence_level=0.9, allow_infinite_bounds=True)
+        assert pis.shape == (len(y[test]), 2, 1)
+        return pis[:, 1, 0] - pis[:, 0, 0], pis
+
+    start, pis = widths()
+    assert np.isfinite(start).all() and (start > 0).all()
+    assert_binomial_coverage(y[test], pis[:, 0, 0], pis[:, 1, 0], 0.9)
+    # ACI adapts the level to the observed misses: values inside their
+    # intervals (the point forecasts themselves) narrow the intervals ...
+    new = X[250:260]
+    point, _ = aci.predict(new, confidence_level=0.9, allow_infinite_bounds=True)
+    aci.adapt_conformal_inference(new, point, gamma=0.05, confidence_level=0.9)
+    narrower, _ = widths()
+    assert (narrower < start).all(), (narrower, start)
+    # ... and values far outside them widen them again, past the start (the
+    # level goes from 0.9 - 10 * 0.005 to that plus 3 * 0.045).
     aci.adapt_conformal_inference(
-        X[250:260], y[250:260], gamma=0.05, confidence_level=0.9
+        new[:3], point[:3] + 100, gamma=0.05, confidence_level=0.9
     )
-    _, aci_pis = aci.predict(X[260:], confidence_level=0.9, allow_infinite_bounds=True)
-    assert aci_pis.shape == (len(X) - 260, 2, 1)
+    wider, _ = widths()
+    assert np.isfinite(wider).all() and (wider > start).all(), (wider, start)
 
 
 def _labelled_windows(n=420, look_back=12, seed=0):

@@ -3,6 +3,8 @@
 import io
 
 import numpy as np
+import onnx
+import onnxruntime as ort
 import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
@@ -17,9 +19,6 @@ from sklstm import (
     to_onnx,
 )
 from sklstm.datasets import load_airline
-
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
 
 # Accuracy does not matter here, only that the graph computes what predict does.
 FAST = dict(hidden_size=6, max_epochs=1, batch_size=32, random_state=0)

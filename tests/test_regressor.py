@@ -141,6 +141,18 @@ def test_early_stopping_holds_out_the_tail_and_restores_best():
     assert reg.n_epochs_ < 200  # stopped early
     best = min(history[:, "valid_loss"])
     assert best == history[-3, "valid_loss"]  # patience 2 after the best epoch
+    assert history[-1, "valid_loss"] > best  # so the last weights are not the best
+    # The network left after fitting has the best epoch's weights: its loss
+    # on the held-out tail (the last 20 samples, scaled as in training) is the
+    # best recorded validation loss.
+    module = reg.net_.module_
+    assert not module.training
+    Xs = torch.as_tensor(((X[80:] - reg.x_mean_) / reg.x_scale_).astype(np.float32))
+    ys = ((y[80:, None] - reg.y_mean_) / reg.y_scale_).astype(np.float32)
+    with torch.no_grad():
+        out = module(Xs).numpy()
+    assert out.shape == ys.shape
+    np.testing.assert_allclose(np.mean((out - ys) ** 2), best, rtol=1e-5)
 
 
 def test_tail_split_takes_the_last_samples():
@@ -231,9 +243,18 @@ def test_grid_search_over_look_back_and_hidden_size_with_time_series_split():
         cv=TimeSeriesSplit(n_splits=2),
     )
     search.fit(X, y)
-    assert len(search.cv_results_["params"]) == 4
-    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
-    assert search.best_estimator_[-1].input_shape_[0] in (2, 5)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all()
+    # Each candidate trained a different model: no two score the same.
+    assert len(np.unique(scores)) == 4, scores
+    # The refitted pipeline really uses the chosen values: windows of the
+    # chosen length, read by an LSTM of the chosen hidden size.
+    chosen = search.best_params_
+    best = search.best_estimator_[-1]
+    assert best.input_shape_[0] == chosen["slidingwindowtransformer__look_back"]
+    module = best.net_.module_
+    assert module.lstm.hidden_size == chosen["lstmregressor__hidden_size"]
+    assert module.head.in_features == chosen["lstmregressor__hidden_size"]
 
 
 def test_clone_and_pickle_round_trip():

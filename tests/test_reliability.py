@@ -2,6 +2,7 @@
 
 import io
 import pickle
+import pickletools
 import subprocess
 import sys
 import warnings
@@ -371,10 +372,48 @@ def test_fit_runs_on_the_callers_thread_count():
     assert seen == [2] * FAST["max_epochs"]
 
 
+def _bytes_in_pickle(data):
+    """The bytes objects that the (first) pickle in ``data`` holds."""
+    return [arg for _, arg, _ in pickletools.genops(data) if isinstance(arg, bytes)]
+
+
+def _torch_storage(blob):
+    """A storage as torch pickles it (its legacy ``torch.save`` format): five
+    small pickles (magic number, protocol, system info, the storage's type
+    and size, its key), then the element count and the raw bytes. Returns
+    the globals the pickles name, the element count and the raw bytes."""
+    stream = io.BytesIO(blob)
+    names = []
+    for _ in range(5):
+        names += [a for op, a, _ in pickletools.genops(stream) if "GLOBAL" in op.name]
+    numel = int.from_bytes(stream.read(8), "little")
+    return names, numel, stream.read()
+
+
 def test_saved_state_is_plain_bytes_of_torch_tensors():
-    # Guard against pickles that drag the training data along.
+    # Guard against pickles that drag the training data along: the network
+    # travels as the raw bytes of its tensors, and nothing else of any size.
     X, y = _data(n=2000)
     reg = LSTMRegressor(**{**FAST, "max_epochs": 1}).fit(X, y)
-    buffer = io.BytesIO()
-    pickle.dump(reg, buffer)
-    assert buffer.tell() < X.nbytes / 4
+    data = pickle.dumps(reg)
+    assert len(data) < X.nbytes / 4
+    # skorch pickles the module, criterion and optimizer into one bytes
+    # object; the others are the scalers' statistics, a few bytes each.
+    outer = _bytes_in_pickle(data)
+    state = max(outer, key=len)
+    assert all(len(b) <= 64 for b in outer if b is not state), sorted(map(len, outer))
+    # In it, every tensor is a float32 storage of raw bytes: exactly the
+    # module's weights and the optimizer's state, no other data.
+    tensors = list(reg.net_.module_.state_dict().values())
+    for per_parameter in reg.net_.optimizer_.state_dict()["state"].values():
+        tensors += list(per_parameter.values())
+    expected = sorted(t.detach().cpu().numpy().tobytes() for t in tensors)
+    found = []
+    for blob in _bytes_in_pickle(state):
+        names, numel, raw = _torch_storage(blob)
+        assert names == ["torch FloatStorage"]
+        assert len(raw) == 4 * numel
+        found.append(raw)
+    # 6 weights, and Adam's step, exp_avg and exp_avg_sq of each.
+    assert (len(found), len(tensors)) == (6 + 6 * 3, 6 + 6 * 3)
+    assert sorted(found) == expected

@@ -88,7 +88,6 @@ def test_pickled_net_drops_its_hook_cache_and_keeps_training():
     assert isinstance(restored.net_, NeuralNetRegressor)
 
 
-@pytest.mark.skipif(not hasattr(sklstm, "save"), reason="sklstm.save not available")
 def test_saved_files_name_the_skorch_class_and_load_into_the_fast_one(tmp_path):
     X, y = _data()
     fc = LSTMForecaster(**FAST).fit(X, y)
