@@ -105,7 +105,9 @@ def test_lazy_batches_are_pinned_and_copied_to_the_gpu_spied(monkeypatch):
     X, y = _windows()
     fc = LSTMForecaster(horizon=2, **FAST).fit(X, y)  # X is a view: lazy
     source = _WindowSource(X[:, :, None])
-    cpu = _LazyWindowDataset(source, y, fc._prepare)
+    cpu = _LazyWindowDataset(
+        source, y, _Batches(_WindowTransform.of(fc), _Scaler.of(fc))
+    )
     gpu = cpu.to("cuda")
     assert gpu.device == torch.device("cuda") and cpu.device.type == "cpu"
     pinned, copied = [], []
