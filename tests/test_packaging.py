@@ -83,6 +83,7 @@ def test_sdist_and_wheel_contents(dist):
         "benchmarks/accuracy.py",
         "sklstm/datasets/data/airline.csv",
         "sklstm/datasets/data/elnino.csv",
+        "sklstm/datasets/data/bike_sharing.csv.gz",
     }
     assert tracked <= names
     # Build outputs of a working tree stay out.
@@ -95,7 +96,8 @@ def test_sdist_and_wheel_contents(dist):
         metadata_text = next(
             whl.read(n).decode() for n in names if n.endswith(".dist-info/METADATA")
         )
-    assert {"sklstm/datasets/data/airline.csv", "sklstm/_base.py"} <= names
+    data = {f"sklstm/datasets/data/{f}" for f in ("airline.csv", "bike_sharing.csv.gz")}
+    assert data | {"sklstm/_base.py"} <= names
     assert not [n for n in names if n.startswith("tests/")]
     assert "License-Expression: BSD-3-Clause" in metadata_text
     assert "Classifier: License ::" not in metadata_text

@@ -1,5 +1,5 @@
 """Small public time series shipped with sklstm (nothing is downloaded)."""
 
-from ._base import load_airline, load_elnino
+from ._base import load_airline, load_bike_sharing, load_elnino
 
-__all__ = ["load_airline", "load_elnino"]
+__all__ = ["load_airline", "load_bike_sharing", "load_elnino"]
