@@ -512,10 +512,10 @@ def run_lstm(task, split, quick, recorder, seed, look_back, future, params):
     return row
 
 
-def run_task(task, split, seeds, quick, recorder, params):
+def run_task(task, split, seeds, quick, recorder, params, lstm_rows=(False, True)):
     rows = run_baselines(task, split, quick, recorder)
     chosen = {}
-    for future in (False, True):
+    for future in lstm_rows:
         if quick:
             look_back = task.look_backs[0]
         else:  # chosen on the validation origins, seed 0
@@ -595,7 +595,17 @@ def main(argv=None, out_dir=RESULTS):
     parser.add_argument("--seeds", type=int, nargs="*", default=list(SEEDS))
     parser.add_argument("--resume", action="store_true", help="keep earlier rows")
     parser.add_argument("--set", nargs="*", help="LSTMForecaster params, k=v")
+    parser.add_argument(
+        "--lstm",
+        choices=["past", "future", "both"],
+        default="both",
+        help="which LSTM rows to run (to run them in two processes)",
+    )
+    parser.add_argument(
+        "--tag", default="", help="suffix of the results file, e.g. for one process"
+    )
     args = parser.parse_args(argv)
+    lstm_rows = {"past": (False,), "future": (True,), "both": (False, True)}[args.lstm]
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     torch.set_num_threads(1)
     seeds = args.seeds[:1] if args.quick else args.seeds
@@ -604,10 +614,12 @@ def main(argv=None, out_dir=RESULTS):
     results, tasks = {}, {}
     for name in names:
         task = tasks[name] = load_task(name)
-        suffix = "_quick" if args.quick else ""
+        suffix = ("_quick" if args.quick else "") + args.tag
         path = None if out_dir is None else out_dir / f"covariates_{name}{suffix}.jsonl"
         recorder = Recorder(path, args.resume)
-        rows, chosen = run_task(task, args.split, seeds, args.quick, recorder, params)
+        rows, chosen = run_task(
+            task, args.split, seeds, args.quick, recorder, params, lstm_rows
+        )
         results[name] = rows
     for name in names:
         table(tasks[name], args.split, results[name], args.quick)

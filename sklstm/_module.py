@@ -361,12 +361,17 @@ class LSTMNet(nn.Module):
         LSTM. Needs ``return_sequences=False``.
     future_steps : int, default=0
         If set, the last ``future_steps`` time steps of each sequence are not
-        read by the LSTM: they hold inputs known ahead (for the steps being
-        forecast) in the channels ``future_channels``. Their values,
-        flattened, join the LSTM's last output in a ``mix`` layer
-        (``tanh(mix([h, future]))``) that the head reads, so the forecast can
-        depend on them and on their interaction with the past; they enter the
-        linear ``skip`` path too. Needs ``return_sequences=False``.
+        read by the LSTM: they hold inputs known ahead for the steps being
+        forecast, one step per output (``output_size`` must equal it), in
+        the channels ``future_channels``. A decoder shared by the steps adds
+        to each step's output ``future_head(tanh(future_state(h) +
+        future_inputs(x_k) + future_step[k]))``, from the LSTM's last output
+        ``h``, the step's known inputs ``x_k`` and a learned embedding of the
+        step: the forecast of a step can depend on its own known inputs and
+        on their interaction with the past. ``future_head`` starts at zero,
+        so training begins at the LSTM alone; with ``skip_length`` a linear
+        term in each step's known inputs (shared by the steps, also starting
+        at zero) joins the skip path. Needs ``return_sequences=False``.
     future_channels : sequence of int, default=None
         The channels of the last ``future_steps`` steps that are known ahead;
         the other channels of those steps are ignored (NaN, say).
@@ -431,11 +436,16 @@ class LSTMNet(nn.Module):
             raise ValueError("skip_length needs return_sequences=False.")
         self.future_steps = int(future_steps or 0)
         self.future_channels = tuple(future_channels or ())
-        if self.future_steps and (return_sequences or not self.future_channels):
+        if self.future_steps and (
+            return_sequences
+            or not self.future_channels
+            or output_size != self.future_steps
+        ):
             raise ValueError(
-                "future_steps needs return_sequences=False and future_channels."
+                "future_steps needs return_sequences=False, future_channels and "
+                f"one output per step ahead (output_size={output_size}, "
+                f"future_steps={self.future_steps})."
             )
-        n_future = self.future_steps * len(self.future_channels)
         if self.n_members > 1:
             # Members are whole one-member networks; a single network keeps
             # its layers at the top level, so its state_dict keys (and saved
@@ -471,12 +481,18 @@ class LSTMNet(nn.Module):
         self.dropout = _Dropout(dropout)
         width = hidden_size * (2 if bidirectional else 1)
         self.head = nn.Linear(width, output_size * (n_quantiles or 1))
-        if n_future:
-            self.mix = nn.Linear(width + n_future, width)
+        if self.future_steps:
+            n_known = len(self.future_channels)
+            self.future_state = nn.Linear(width, width)
+            self.future_inputs = nn.Linear(n_known, width, bias=False)
+            self.future_step = nn.Parameter(torch.zeros(self.future_steps, width))
+            self.future_head = nn.Linear(width, n_quantiles or 1)
+            if self.skip_length:
+                self.skip_future = nn.Linear(n_known, 1, bias=False)
         if self.skip_length:
             # One value per output: with quantiles it moves all of them
             # alike (a location), and the LSTM alone shapes their spread.
-            self.skip = nn.Linear(self.skip_length * n_features + n_future, output_size)
+            self.skip = nn.Linear(self.skip_length * n_features, output_size)
             nn.init.zeros_(self.skip.weight)
             nn.init.zeros_(self.skip.bias)
 
@@ -501,11 +517,19 @@ class LSTMNet(nn.Module):
             # The linear path starts at zero: training begins at the LSTM's.
             nn.init.zeros_(self.skip.weight)
             nn.init.zeros_(self.skip.bias)
+        if self.future_steps:
+            # So does the decoder of the steps ahead.
+            nn.init.zeros_(self.future_head.weight)
+            nn.init.zeros_(self.future_head.bias)
+            if self.skip_length:
+                nn.init.zeros_(self.skip_future.weight)
         if generator is None:
             self.lstm.reset_parameters()
             self.head.reset_parameters()
             if self.future_steps:
-                self.mix.reset_parameters()
+                self.future_state.reset_parameters()
+                self.future_inputs.reset_parameters()
+                nn.init.uniform_(self.future_step, -0.1, 0.1)
             return
         bound = 1.0 / math.sqrt(self.lstm.hidden_size)
         for weight in self.lstm.parameters():
@@ -514,9 +538,11 @@ class LSTMNet(nn.Module):
         for weight in self.head.parameters():
             _uniform_(weight, bound, generator)
         if self.future_steps:  # drawn last: networks without it are unchanged
-            bound = 1.0 / math.sqrt(self.mix.in_features)
-            for weight in self.mix.parameters():
-                _uniform_(weight, bound, generator)
+            for layer in (self.future_state, self.future_inputs):
+                bound = 1.0 / math.sqrt(layer.in_features)
+                for weight in layer.parameters():
+                    _uniform_(weight, bound, generator)
+            _uniform_(self.future_step, 0.1, generator)
 
     def _run_with_missing(self, X, present):
         """Run the LSTM skipping missing steps; outputs are zero at them.
@@ -558,8 +584,8 @@ class LSTMNet(nn.Module):
         self.__dict__.setdefault("future_channels", ())
 
     def _skip(self, X, future=None):
-        """The linear part: weights times the last ``skip_length`` steps (and
-        the inputs known ahead).
+        """The linear part: weights times the last ``skip_length`` steps, plus
+        a weighted sum of each step's inputs known ahead.
 
         A product and a sum per row rather than a matrix product: float32
         matrix kernels treat a row differently by its position in the batch
@@ -568,7 +594,11 @@ class LSTMNet(nn.Module):
         """
         window = torch.nan_to_num(X[:, -self.skip_length :], nan=0.0).flatten(1)
         if future is not None:
-            window = torch.cat([window, future], dim=1)
+            ahead = (future * self.skip_future.weight[0]).sum(-1)
+            return self._skip_past(window) + ahead
+        return self._skip_past(window)
+
+    def _skip_past(self, window):
         return (window[:, None, :] * self.skip.weight).sum(-1) + self.skip.bias
 
     def forward(self, X):
@@ -597,7 +627,6 @@ class LSTMNet(nn.Module):
         future = None
         if self.future_steps:
             future = X[:, -self.future_steps :][:, :, list(self.future_channels)]
-            future = future.flatten(1)
             X = X[:, : -self.future_steps]
         nan = torch.isnan(X)
         if nan.any():
@@ -612,8 +641,12 @@ class LSTMNet(nn.Module):
                 out = out[:, -1]
         out = self.dropout(out)
         if future is not None:
-            out = torch.tanh(self.mix(torch.cat([out, future], dim=1)))
-        out = self.head(out)
+            state = self.future_state(out)[:, None, :]
+            z = torch.tanh(state + self.future_inputs(future) + self.future_step)
+            ahead = self.future_head(z).flatten(1)  # (batch, steps * n_quantiles)
+            out = self.head(out) + ahead
+        else:
+            out = self.head(out)
         if self.n_quantiles:
             out = _non_crossing(out.unflatten(-1, (-1, self.n_quantiles)))
         if self.skip_length:

@@ -304,6 +304,7 @@ def make_windows(
     id_column=None,
     time_column=None,
     future_covariates=None,
+    static_covariates=None,
 ):
     """Cut a time-ordered series into aligned ``(X, y)`` training windows.
 
@@ -358,6 +359,18 @@ def make_windows(
         (the target included) is NaN. :class:`~sklstm.LSTMForecaster` reads
         such windows as past plus known future (see its Notes). Columns are
         named as for ``target``; a target cannot be known ahead.
+
+    static_covariates : pandas.DataFrame, str or list of str, default=None
+        Values that are constant for each series of a panel (a store's type,
+        a region), known ahead by nature: a DataFrame with one row per series,
+        indexed by the series ids (the dict's keys, the list's positions or
+        the ids of ``id_column``), whose columns are appended to every step
+        of that series; or, for a long table, the names of its columns that
+        are constant within each series. They join ``future_covariates``
+        (the windows gain the ``horizon`` steps ahead). Numbers only: encode
+        categories first, e.g. with
+        ``OneHotEncoder(sparse_output=False).set_output(transform="pandas")``.
+        With ``target=None`` the static columns are not targets.
 
     Returns
     -------
@@ -456,13 +469,24 @@ def make_windows(
     horizon = _check_positive_int(horizon, "horizon")
     panel = _split_panel(series, id_column, time_column)
     if panel is None:
+        if static_covariates is not None:
+            raise ValueError(
+                "static_covariates holds values per series of a panel, but "
+                "series is a single series: pass a panel (a list or dict of "
+                "series, or a long table with id_column), or add constant "
+                "columns to the series and name them in future_covariates."
+            )
         return _windows_of_one(series, look_back, horizon, target, future_covariates)
 
     _check_panel_lengths(panel, look_back, horizon)
+    pieces, known = _with_statics(panel, static_covariates, future_covariates)
     Xs, ys = [], []
-    for series_id, piece in zip(panel.ids, panel.series):
+    for series_id, piece, ahead in zip(panel.ids, pieces, known):
+        own = target
+        if target is None and static_covariates is not None:
+            own = _own_columns(piece, ahead.statics)
         with _naming_series(series_id):
-            X, y = _windows_of_one(piece, look_back, horizon, target, future_covariates)
+            X, y = _windows_of_one(piece, look_back, horizon, own, ahead)
         if Xs and X.shape[1:] != Xs[0].shape[1:]:
             raise ValueError(
                 f"series {series_id!r} of the panel gives windows of shape "
@@ -475,6 +499,113 @@ def make_windows(
     # Each series' windows are a view of that series; the panel's windows
     # are gathered into one new array.
     return np.concatenate(Xs), np.concatenate(ys)
+
+
+def _own_columns(piece, statics):
+    """Positions of the columns of ``piece`` that are not static."""
+    columns = getattr(piece, "columns", None)
+    if columns is not None:
+        return [i for i, c in enumerate(columns) if c not in statics]
+    n_columns = 1 if np.ndim(piece) == 1 else np.shape(piece)[1]
+    return [i for i in range(n_columns) if i not in statics]
+
+
+class _Known(list):
+    """``future_covariates`` of one series, with the static entries named."""
+
+    statics = ()
+
+
+def _with_statics(panel, static_covariates, future_covariates):
+    """Each series with its static columns appended, and its known-ahead
+    columns (``future_covariates`` plus the static ones)."""
+    base = None if future_covariates is None else future_covariates
+    if isinstance(base, (str, int, np.integer)):
+        base = [base]
+    if static_covariates is None:
+        return list(panel.series), [base] * len(panel.ids)
+    if isinstance(static_covariates, pd.DataFrame):
+        return _appended_statics(panel, static_covariates, base)
+    names = (
+        [static_covariates]
+        if isinstance(static_covariates, str)
+        else list(static_covariates)
+    )
+    if panel.kind != "long":
+        raise ValueError(
+            "static_covariates names columns of a long table, but series is "
+            f"a {panel.kind} of series: pass a DataFrame of the static values "
+            "indexed by the series ids instead."
+        )
+    known = []
+    for series_id, piece in zip(panel.ids, panel.series):
+        for name in names:
+            if name not in piece.columns:
+                raise ValueError(
+                    f"static_covariates={name!r} is not a column of the long "
+                    f"table; its value columns are {list(piece.columns)}."
+                )
+            if piece[name].nunique(dropna=False) > 1:
+                raise ValueError(
+                    f"static_covariates={name!r} is not constant within series "
+                    f"{series_id!r}: a static covariate has one value per "
+                    "series. Name it in future_covariates if it changes over "
+                    "time and is known ahead."
+                )
+        _check_static_numbers(piece[names])
+        entry = _Known([*(base or []), *names])
+        entry.statics = names
+        known.append(entry)
+    return list(panel.series), known
+
+
+def _appended_statics(panel, table, base):
+    _check_static_numbers(table)
+    missing = [i for i in panel.ids if i not in table.index]
+    if missing:
+        raise ValueError(
+            f"static_covariates has no row for series {missing[:5]} of the "
+            "panel: index it by the series ids (the dict's keys, the list's "
+            "positions or the ids of id_column)."
+        )
+    pieces, known = [], []
+    for series_id, piece in zip(panel.ids, panel.series):
+        values = table.loc[series_id].to_numpy(dtype=np.float64)
+        n_rows = np.shape(piece)[0]
+        if isinstance(piece, (pd.DataFrame, pd.Series)):
+            frame = piece.to_frame() if isinstance(piece, pd.Series) else piece
+            clash = [c for c in table.columns if c in frame.columns]
+            if clash:
+                raise ValueError(
+                    f"static_covariates columns {clash} are columns of series "
+                    f"{series_id!r} already; rename them."
+                )
+            statics = pd.DataFrame(
+                np.broadcast_to(values, (n_rows, len(values))),
+                index=frame.index,
+                columns=table.columns,
+            )
+            pieces.append(pd.concat([frame, statics], axis=1))
+            names = list(table.columns)
+        else:
+            arr = np.asarray(piece, dtype=np.float64)
+            arr = arr[:, None] if arr.ndim == 1 else arr
+            pieces.append(np.column_stack([arr, np.tile(values, (n_rows, 1))]))
+            names = list(range(arr.shape[1], arr.shape[1] + len(values)))
+        entry = _Known([*(base or []), *names])
+        entry.statics = names
+        known.append(entry)
+    return pieces, known
+
+
+def _check_static_numbers(table):
+    numeric = [pd.api.types.is_numeric_dtype(d) for d in table.dtypes]
+    if not all(numeric) or table.isna().to_numpy().any():
+        raise ValueError(
+            "static_covariates must hold numbers, without NaN: encode "
+            "categories first, e.g. with OneHotEncoder(sparse_output=False)"
+            ".set_output(transform='pandas'), and fill missing values."
+        )
 
 
 def _check_panel_lengths(panel, look_back, horizon):

@@ -34,6 +34,15 @@ Y1 = RNG.normal(size=20)
 Y3 = RNG.normal(size=(20, 3))
 SERIES = RNG.normal(size=50)
 LABELS = np.array(["a", "b", "c"])[np.arange(20) % 3]
+FRAME = pd.DataFrame(
+    {
+        "y": RNG.normal(size=40) + 5,
+        "temp": RNG.normal(size=40),
+        "rain": RNG.normal(size=40),
+    }
+)
+XF, YF = make_windows(FRAME, 4, 3, target=0, future_covariates=[1])  # (34, 7, 3)
+AHEAD = FRAME[["temp"]].iloc[:3]
 
 
 def _with(array, index, value):
@@ -57,6 +66,10 @@ def _fitted(name):
         return LSTMForecaster(horizon=3, difference=1, **FAST).fit(X2, Y3)
     if name == "fc_cal":  # 5 calibration windows
         return LSTMForecaster(horizon=3, calibration_fraction=0.25, **FAST).fit(X2, Y3)
+    if name == "fc_future":  # channel 1 known ahead
+        return LSTMForecaster(horizon=3, **FAST).fit(
+            *make_windows(FRAME, 4, 3, target=0, future_covariates=[1])
+        )
     return SlidingWindowTransformer(look_back=3).fit(X2)
 
 
@@ -316,6 +329,19 @@ CASES = [
     (MW, "dtype", "object with text", windows(np.array([1, "x", 3, 4], dtype=object), 1), TE, "series", "convert to float.*Encode or drop"),
     (MW, "other", "target out of range", windows(np.zeros((10, 2)), 2, target=5), VE, "target", r"out of range.*use a position in \[-2, 1\]"),
     (MW, "other", "target on a 1-D series", windows(SERIES, 2, target=0), VE, "target", "must be None for a 1-D series"),
+    (MW, "future", "target known ahead", windows(FRAME, 4, 3, target="y", future_covariates=["y"]), VE, "future_covariates", "target column.*cannot be known ahead"),
+    (MW, "future", "unknown column", windows(FRAME, 4, 3, target="y", future_covariates=["wind"]), VE, "future_covariates", r"not a column of series; its columns are \['y', 'temp', 'rain'\]"),
+    (MW, "future", "1-D series", windows(SERIES, 4, 3, future_covariates=[0]), VE, "future_covariates", "series is 1-D: pass a 2-D series"),
+    # ----------------------------------------------- inputs known ahead
+    (FC, "future", "NaN in a known-future column", fc_fit(_with(XF, (5, 5, 1), np.nan), YF, horizon=3), VE, "X", "NaN in a known-future column: channel.*given in some but not all"),
+    (FC, "future", "recursive with a covariate not known ahead", fc_fit(XF, YF, horizon=3, strategy="recursive"), VE, "strategy", r"future of channel\(s\) \[2\] is unknown.*future_covariates"),
+    (FC_P, "future", "NaN ahead at predict", fc_predict(_with(XF, (2, 6, 1), np.nan), "fc_future"), VE, "X", r"NaN in a known-future column.*first: \[2\].*fill them"),
+    (FC_F, "future", "no future_covariates", fc_forecast(FRAME, "fc_future"), VE, "future_covariates", "reads inputs known ahead"),
+    (FC_F, "future", "too few rows", fc_forecast(FRAME, "fc_future", future_covariates=AHEAD.iloc[:2]), VE, "future_covariates", r"has 2 row\(s\), but forecasting 3 step\(s\) reads 3"),
+    (FC_F, "future", "missing column", fc_forecast(FRAME, "fc_future", future_covariates=AHEAD.rename(columns={"temp": "t"})), VE, "future_covariates", r"lacks \['temp'\] and has extra \['t'\]"),
+    (FC_F, "future", "extra column", fc_forecast(FRAME, "fc_future", future_covariates=AHEAD.assign(rain=0.0)), VE, "future_covariates", r"has extra \['rain'\]"),
+    (FC_F, "future", "NaN ahead", fc_forecast(FRAME, "fc_future", future_covariates=_with(AHEAD, (1, 0), np.nan)), VE, "future_covariates", "contains NaN"),
+    (FC_F, "future", "absent at fit", fc_forecast(X3[0], "fc2", future_covariates=X3[0, :3, 1]), VE, "future_covariates", "fitted on windows without inputs known ahead"),
     # --------------------------------------------- SlidingWindowTransformer
     (SWT, "sizes", "look_back=0", swt_fit(X2, look_back=0), IPE, "look_back", r"range \[1, inf\). Got 0"),
     (SWT, "sizes", "look_back=-1", swt_fit(X2, look_back=-1), IPE, "look_back", "Got -1"),
@@ -363,10 +389,10 @@ REQUIRED = {
     FC_S: {"length", "dtype"},
     CLF: {"nan_inf", "empty", "ndim", "ragged", "dtype", "length", "n_features", "sizes"},
     CLF_P: {"nan_inf", "empty", "ndim", "ragged", "dtype", "shape"},
-    FC: {"nan_inf", "empty", "short", "ndim", "ragged", "dtype", "length", "n_features", "sizes"},
-    FC_P: {"nan_inf", "empty", "ndim", "ragged", "dtype", "shape"},
-    FC_F: {"nan_inf", "empty", "short", "ndim", "ragged", "dtype", "shape", "sizes"},
-    MW: {"nan_inf", "empty", "short", "ndim", "ragged", "dtype", "sizes"},
+    FC: {"nan_inf", "empty", "short", "ndim", "ragged", "dtype", "length", "n_features", "sizes", "future"},
+    FC_P: {"nan_inf", "empty", "ndim", "ragged", "dtype", "shape", "future"},
+    FC_F: {"nan_inf", "empty", "short", "ndim", "ragged", "dtype", "shape", "sizes", "future"},
+    MW: {"nan_inf", "empty", "short", "ndim", "ragged", "dtype", "sizes", "future"},
     SWT: {"nan_inf", "empty", "ndim", "ragged", "dtype", "sizes"},
     SWT_T: {"nan_inf", "empty", "ndim", "ragged", "dtype", "shape"},
     "datasets": {"other"},

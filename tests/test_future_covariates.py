@@ -258,3 +258,117 @@ def test_network_reads_only_the_known_channels_ahead():
     assert not torch.equal(net(moved), base)
     with pytest.raises(ValueError, match="future_steps needs"):
         LSTMNet(3, 2, future_steps=2)
+
+
+def _shops(n_shops=4, n=120, seed=1):
+    """Daily sales of shops, big shops selling more; promotions known ahead."""
+    rng = np.random.default_rng(seed)
+    shops = {}
+    for k in range(n_shops):
+        t = np.arange(n)
+        promo = (rng.random(n) < 0.2).astype(float)
+        level = 50 + 40 * (k % 2)
+        sales = level + 10 * np.sin(2 * np.pi * t / 7) + 20 * promo + rng.normal(size=n)
+        shops[f"shop{k}"] = pd.DataFrame({"sales": sales, "promo": promo})
+    statics = pd.DataFrame(
+        {"big": [float(k % 2) for k in range(n_shops)]}, index=list(shops)
+    )
+    return shops, statics
+
+
+def test_static_covariates_join_every_step_and_the_steps_ahead():
+    shops, statics = _shops()
+    X, y = make_windows(
+        shops,
+        14,
+        7,
+        target="sales",
+        future_covariates=["promo"],
+        static_covariates=statics,
+    )
+    assert X.shape == (4 * (120 - 14 - 7 + 1), 21, 3)
+    per_shop = 120 - 14 - 7 + 1
+    for k in range(4):
+        block = X[k * per_shop : (k + 1) * per_shop]
+        assert (block[:, :, 2] == k % 2).all()  # past and ahead
+    assert np.isnan(X[:, 14:, 0]).all()
+    # A long table names its constant columns instead.
+    long = pd.concat(
+        [
+            frame.assign(shop=name, big=statics.loc[name, "big"])
+            for name, frame in shops.items()
+        ]
+    )
+    X_long, y_long = make_windows(
+        long,
+        14,
+        7,
+        id_column="shop",
+        target="sales",
+        future_covariates=["promo"],
+        static_covariates=["big"],
+    )
+    np.testing.assert_array_equal(X_long, X)
+    np.testing.assert_array_equal(y_long, y)
+    # Without a target, the static columns are not targets.
+    _, y_all = make_windows(
+        shops, 14, 7, static_covariates=statics, future_covariates=None
+    )
+    assert y_all.shape == (len(X), 14)  # sales and promo, 7 steps each
+
+
+SHOP_IDS = [f"shop{k}" for k in range(4)]
+
+
+@pytest.mark.parametrize(
+    "statics, match",
+    [
+        (pd.DataFrame({"big": [1.0]}, index=["shop0"]), r"no row for series \['shop1'"),
+        (pd.DataFrame({"kind": ["a"] * 4}, index=SHOP_IDS), "numbers.*OneHotEncoder"),
+        (["big"], "names columns of a long table"),
+    ],
+)  # fmt: skip
+def test_static_covariates_errors(statics, match):
+    shops, _ = _shops()
+    with pytest.raises(ValueError, match=match):
+        make_windows(shops, 14, 7, target="sales", static_covariates=statics)
+    with pytest.raises(ValueError, match="single series"):
+        make_windows(shops["shop0"], 14, 7, static_covariates=_shops()[1])
+    long = pd.concat(
+        [f.assign(shop=n, big=float(i)) for i, (n, f) in enumerate(shops.items())]
+    )
+    long.loc[long.index[3], "big"] = 9.0
+    with pytest.raises(ValueError, match="not constant within series 'shop0'"):
+        make_windows(long, 14, 7, id_column="shop", static_covariates=["big"])
+
+
+def test_forecast_fills_in_the_static_covariates():
+    shops, statics = _shops()
+    X, y = make_windows(
+        shops,
+        14,
+        7,
+        target="sales",
+        future_covariates=["promo"],
+        static_covariates=statics,
+    )
+    fc = LSTMForecaster(horizon=7, hidden_size=4, max_epochs=2, random_state=0).fit(
+        X, y
+    )
+    assert fc.future_covariates_ == (1, 2)
+    histories = {name: frame.iloc[:100] for name, frame in shops.items()}
+    ahead = {name: frame[["promo"]].iloc[100:107] for name, frame in shops.items()}
+    got = fc.forecast(histories, future_covariates=ahead, static_covariates=statics)
+    # The same as predicting the window that ends there.
+    per_shop = 120 - 14 - 7 + 1
+    for k, name in enumerate(shops):
+        window = X[k * per_shop + 100 - 14]
+        np.testing.assert_array_equal(got[name], fc.predict(window[None])[0])
+    # Static covariates alone: forecast needs no future_covariates.
+    X2, y2 = make_windows(shops, 14, 7, target="sales", static_covariates=statics)
+    alone = LSTMForecaster(horizon=7, hidden_size=4, max_epochs=1).fit(X2, y2)
+    assert alone.future_covariates_ == (2,)
+    out = alone.forecast(histories, static_covariates=statics)
+    np.testing.assert_array_equal(
+        out["shop1"], alone.predict(X2[per_shop + 100 - 14][None])[0]
+    )
