@@ -5,7 +5,6 @@ from contextlib import nullcontext
 from numbers import Integral
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
@@ -18,6 +17,7 @@ from ._data import _LazyWindowDataset, _WindowDataset, _WindowSource
 from ._docstring import _fill_doc
 from ._frames import _as_forecast, _interval_frame
 from ._intervals import _check_coverage, _IntervalMixin
+from ._known import _KnownAhead, _with_static_rows
 from ._module import LOSSES as _LOSSES
 from ._module import _RowWeightedLoss
 from ._scaling import _Scaler
@@ -29,64 +29,6 @@ from ._window import (
     _split_panel,
     _with_statics,
 )
-
-
-def _known_ahead(X3, horizon, target_index):
-    """Channels whose values are given for the last ``horizon`` steps of every
-    window while the target is not: the inputs known ahead.
-
-    Such windows come from ``make_windows(..., future_covariates=...)``: the
-    last ``horizon`` steps hold the known-ahead channels and NaN elsewhere.
-    Windows whose last steps are wholly missing (or not missing) have none.
-    """
-    window_length, n_channels = X3.shape[1:]
-    if n_channels < 2 or window_length <= horizon:
-        return ()
-    tail = np.isnan(X3[:, window_length - horizon :])
-    if not tail[:, :, target_index].all():
-        return ()
-    observed = ~tail.any(axis=(0, 1))
-    partly = ~observed & ~tail.all(axis=(0, 1))
-    partly[target_index] = False
-    if partly.any():
-        raise ValueError(
-            f"X has NaN in a known-future column: channel(s) "
-            f"{np.flatnonzero(partly).tolist()} are given in some but not all of "
-            f"the last horizon={horizon} steps of the windows, after which the "
-            f"target is missing (inputs known ahead, channel(s) "
-            f"{np.flatnonzero(observed).tolist()}). Give a known-ahead channel "
-            "for every step ahead, or NaN in all of them for a past-only one."
-        )
-    return tuple(int(c) for c in np.flatnonzero(observed))
-
-
-def _with_static_rows(history, future, statics, rows):
-    """The known-ahead table ``future`` with the static covariates of
-    ``history`` (their last values) appended as constant columns, ``rows``
-    rows of them when ``future`` is None."""
-    if not statics:
-        return future
-    if isinstance(history, pd.DataFrame):
-        values = history[list(statics)].iloc[-1]
-        if isinstance(future, pd.DataFrame) or future is None:
-            index = pd.RangeIndex(rows) if future is None else future.index
-            out = pd.DataFrame(index=index) if future is None else future.copy()
-            for name in statics:
-                out[name] = float(values[name])
-            return out
-        values = values.to_numpy(dtype=np.float64)
-    else:
-        values = np.asarray(history, dtype=np.float64)[-1, list(statics)]
-    if future is None:
-        return np.tile(values, (rows, 1))
-    ahead = np.asarray(future, dtype=np.float64)
-    ahead = ahead[:, None] if ahead.ndim == 1 else ahead
-    return np.column_stack([ahead, np.tile(values, (len(ahead), 1))])
-
-
-def _unknown_ahead(n_channels, target_index, known):
-    """The channels besides the target whose future is unknown."""
-    return [c for c in range(n_channels) if c != target_index and c not in known]
 
 
 class _Batches:
@@ -489,7 +431,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 f"with {n_channels} channel(s); use an index in [0, "
                 f"{n_channels - 1}]."
             )
-        known = _known_ahead(X3, self.horizon, self.target_index)
+        known = _KnownAhead.detect(X3, self.horizon, self.target_index)
         past_length = window_length - (self.horizon if len(known) else 0)
         if self.look_back is not None and self.look_back > past_length:
             raise ValueError(
@@ -497,7 +439,8 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 f"({past_length} time steps). Cut longer windows or lower "
                 "look_back."
             )
-        unknown = _unknown_ahead(n_channels, self.target_index, known)
+        ahead = _KnownAhead(known, self.horizon, self.strategy, self.target_index)
+        unknown = ahead.unknown(n_channels)
         if self.strategy == "recursive" and unknown and self.horizon > 1:
             raise ValueError(
                 f"strategy='recursive' with horizon={self.horizon} feeds each "
@@ -533,9 +476,10 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         X3 = self._validate_X(X, reset=reset)
         if reset:
             self.future_covariates_ = self._check_params(X3)
-            rows = self._future_rows()
+            rows = _KnownAhead.of(self).rows
             self.look_back_ = self.look_back or X3.shape[1] - rows
-        rows = self._future_rows()
+        ahead = _KnownAhead.of(self)
+        rows = ahead.rows
         past_end = X3.shape[1] - rows
         X3 = X3[:, past_end - self.look_back_ :, :]
         prep = prep or _WindowTransform.of(self)
@@ -543,40 +487,8 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         for block in source.slices():
             windows = source.take(block)
             self._check_windows(windows[:, : self.look_back_], prep, offset=block.start)
-            self._check_known_ahead(windows[:, self.look_back_ :], "X", block.start)
+            ahead.check_windows(windows[:, self.look_back_ :], "X", block.start)
         return X3
-
-    def _future_rows(self):
-        """Steps of inputs known ahead at the end of each window of X: the
-        horizon when the model has such inputs, else none."""
-        return self.horizon if len(self._known()) else 0
-
-    def _future_steps(self):
-        """Steps known ahead the network reads per pass: the horizon (direct)
-        or the next step (recursive); none without such inputs."""
-        if not len(self._known()):
-            return 0
-        return self.horizon if self.strategy == "direct" else 1
-
-    def _known(self):
-        """Channels known ahead (``future_covariates_``; none for models
-        fitted before it existed)."""
-        return getattr(self, "future_covariates_", ())
-
-    def _check_known_ahead(self, future, name, offset=0):
-        """Reject missing values in the known-ahead steps of the known channels."""
-        if not future.shape[1]:
-            return
-        missing = np.isnan(future[:, :, list(self._known())]).any(axis=(1, 2))
-        if missing.any():
-            rows = np.flatnonzero(missing) + offset
-            raise ValueError(
-                f"{name} has NaN in a known-future column (channels "
-                f"{list(self._known())}, the last {self.horizon} steps) in "
-                f"{rows.size} window(s) (first: {rows[:5].tolist()}). Inputs "
-                "known ahead must be given for every step ahead: fill them (a "
-                "forecast of the covariate will do), or drop those windows."
-            )
 
     def _targets(self, y, n_samples):
         y = np.asarray(y, dtype=np.float64)
@@ -647,7 +559,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         if self.strategy == "recursive":
             y2 = y2[:, :1]
         # The network reads the past and the steps ahead it forecasts.
-        X3 = X3[:, : self.look_back_ + self._future_steps()]
+        X3 = X3[:, : self.look_back_ + _KnownAhead.of(self).steps]
         # Fit the global scaling on the transformed windows and targets;
         # windows in memory anyway are transformed once for both.
         source = _WindowSource(X3)
@@ -706,7 +618,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         if self.linear_skip == "auto":
             # Chosen on the covariate benchmark's validation origins, where
             # the skip path made the forecasts with inputs known ahead worse.
-            return not self._known()
+            return not _KnownAhead.of(self).channels
         return self.linear_skip
 
     def _build_forecast_net(self, n_channels, n_outputs):
@@ -717,9 +629,10 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         else:
             criterion = None if self.quantiles is not None else _LOSSES[self.loss]
             params = {}  # None: the net picks the pinball loss
-        if self._future_steps():
-            params["future_steps"] = self._future_steps()
-            params["future_channels"] = list(self._known())
+        ahead = _KnownAhead.of(self)
+        if ahead.steps:
+            params["future_steps"] = ahead.steps
+            params["future_channels"] = list(ahead.channels)
         return self._build_net(
             n_features=n_channels,
             output_size=n_outputs,
@@ -834,47 +747,16 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 return scaler.unscale_y(self._predict_scaled(scaler.scale_X(Xt)))
 
         median = self._median_index() if heads else None
-        self._check_roll_forward(steps, X3.shape[2])
+        ahead = _KnownAhead.of(self)
+        ahead.check_roll_forward(steps, X3.shape[2])
         source = _WindowSource(X3)
         blocks = []
         for block in source.slices():
             windows = source.take(block)
-            future = windows[:, self.look_back_ :] if self._known() else None
+            future = windows[:, self.look_back_ :] if ahead.channels else None
             past = windows[:, : self.look_back_]
             blocks.append(prep.rollout(past, steps, outputs, median, quantiles, future))
         return np.concatenate(blocks)
-
-    def _per_pass(self):
-        """Values one network pass forecasts: the horizon, or one step."""
-        return self.horizon if self.strategy == "direct" else 1
-
-    def _rows_ahead(self, steps):
-        """Known-ahead steps that forecasting ``steps`` values reads."""
-        if not self._known():
-            return 0
-        passes = -(-steps // self._per_pass())
-        return passes * self._future_steps()
-
-    def _check_roll_forward(self, steps, n_channels):
-        """Forecasts past one network pass feed forecasts back into the
-        windows: every channel besides the target must then be known ahead."""
-        if steps <= self._per_pass() or n_channels == 1:
-            return
-        unknown = _unknown_ahead(n_channels, self.target_index, self._known())
-        if not self._known() and unknown:
-            raise ValueError(
-                "Cannot forecast beyond one horizon from windows with covariates: "
-                "their future values are unknown. Use univariate windows, or "
-                f"steps <= horizon={self.horizon}."
-            )
-        if unknown:
-            raise ValueError(
-                f"Cannot forecast {steps} steps: past {self._per_pass()} step(s) "
-                "the forecasts are fed back into the windows, but the future of "
-                f"channel(s) {unknown} is not known ahead. Use steps <= "
-                f"{self._per_pass()}, or give those channels' values ahead too "
-                "(make_windows' future_covariates)."
-            )
 
     def predict(self, X):
         """Forecast the next ``horizon`` values after each window.
@@ -953,6 +835,14 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
             ``steps`` rows (``"recursive"``); more rows are ignored. For a
             panel, one such table per series, given as ``history`` is (a list,
             a dict, or a long table with the same ``id_column``).
+        static_covariates : pandas.DataFrame, str or list of str, \
+                default=None
+            For a panel, the per-series constants the model was fitted with,
+            as given to :func:`~sklstm.make_windows`: appended to each
+            history (a DataFrame indexed by the series ids) or named among a
+            long table's columns. Their values for the steps ahead are filled
+            in; ``future_covariates`` then holds the other inputs known ahead
+            only (or is left out if there are none).
 
         Returns
         -------
@@ -983,7 +873,8 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 )
             histories, known = _with_statics(panel, static_covariates, None)
             statics = [entry.statics for entry in known]
-        futures = self._future_tables(
+        ahead = _KnownAhead.of(self)
+        futures = ahead.tables(
             future_covariates, panel, id_column, time_column, any(statics)
         )
         windows = []
@@ -991,7 +882,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
             naming = nullcontext() if panel is None else _naming_series(panel.ids[i])
             with naming:
                 future = _with_static_rows(
-                    series, futures[i], statics[i], self._rows_ahead(steps)
+                    series, futures[i], statics[i], ahead.rows_ahead(steps)
                 )
                 windows.append(self._last_window(series, steps, future))
         # One network pass (per horizon block) for all series at once.
@@ -1019,18 +910,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         """The last ``look_back_`` rows of ``history``, as one 3-D window,
         followed by the steps known ahead from ``future`` (see
         :meth:`_known_rows`)."""
-        with explain_input_errors(self, "history"):
-            values = check_array(
-                history,
-                ensure_2d=False,
-                allow_nd=True,
-                dtype="numeric",
-                ensure_all_finite="allow-nan",
-                ensure_min_samples=0,
-                input_name="history",
-            )
-        if values.ndim == 1:
-            values = values[:, None]
+        values = self._read_rows(history, "history")
         window_length, n_channels = self.input_shape_
         if values.ndim != 2 or values.shape[1] != n_channels:
             raise ValueError(
@@ -1046,98 +926,27 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
             )
         window = values[None, len(values) - self.look_back_ :, :]
         self._check_windows(window, _WindowTransform.of(self), "history")
-        self._check_roll_forward(steps, n_channels)
-        if not self._known():
+        ahead = _KnownAhead.of(self)
+        ahead.check_roll_forward(steps, n_channels)
+        if not ahead.channels:
             return window
-        ahead = self._known_rows(history, future, steps, n_channels)
-        return np.concatenate([window, ahead[None]], axis=1)
+        rows = ahead.rows_for(history, future, steps, n_channels, self._read_rows)
+        return np.concatenate([window, rows[None]], axis=1)
 
-    def _future_tables(
-        self, future_covariates, panel, id_column, time_column, statics=False
-    ):
-        """One table of known-ahead values (or None) per series of a forecast;
-        with ``statics``, the static covariates may be all there is."""
-        n_series = 1 if panel is None else len(panel.ids)
-        if not self._known():
-            if future_covariates is not None:
-                raise ValueError(
-                    "future_covariates was passed, but this forecaster was "
-                    "fitted on windows without inputs known ahead, so it has "
-                    "nothing to read them with. Fit it on windows from "
-                    "make_windows(..., future_covariates=[...]), or leave "
-                    "future_covariates out."
-                )
-            return [None] * n_series
-        if future_covariates is None and statics:
-            return [None] * n_series
-        if future_covariates is None:
-            raise ValueError(
-                f"This forecaster reads inputs known ahead (channel(s) "
-                f"{list(self._known())} of its windows): pass their values for "
-                "the steps to forecast, forecast(history, steps, "
-                "future_covariates=...)."
-            )
-        if panel is None:
-            return [future_covariates]
-        tables = _split_panel(future_covariates, id_column, time_column)
-        if tables is None or list(tables.ids) != list(panel.ids):
-            raise ValueError(
-                "future_covariates must hold one table per series of history, "
-                "given as history is (a list or dict of tables, or a long table "
-                f"with id_column={id_column!r}) and with the same series ids "
-                f"{list(panel.ids)[:5]}."
-            )
-        return list(tables.series)
-
-    def _known_rows(self, history, future, steps, n_channels):
-        """The known-ahead steps ``(rows, n_channels)`` a forecast of ``steps``
-        values reads: the known channels from ``future``, NaN elsewhere."""
-        known = list(self._known())
-        names = getattr(history, "columns", None)
-        if isinstance(future, pd.DataFrame) and names is not None:
-            wanted = [names[c] for c in known]
-            missing = [c for c in wanted if c not in future.columns]
-            extra = [c for c in future.columns if c not in wanted]
-            if missing or extra:
-                raise ValueError(
-                    f"future_covariates must have the columns known ahead, "
-                    f"{wanted}; it lacks {missing} and has extra {extra}."
-                )
-            future = future[wanted]
-        with explain_input_errors(self, "future_covariates"):
+    def _read_rows(self, table, name):
+        """``table`` (time steps in rows) as a numeric array, 1-D read as one
+        column; NaN passes (the callers say what it means)."""
+        with explain_input_errors(self, name):
             values = check_array(
-                future,
+                table,
                 ensure_2d=False,
+                allow_nd=True,
                 dtype="numeric",
                 ensure_all_finite="allow-nan",
                 ensure_min_samples=0,
-                input_name="future_covariates",
+                input_name=name,
             )
-        if values.ndim == 1:
-            values = values[:, None]
-        if values.ndim != 2 or values.shape[1] != len(known):
-            raise ValueError(
-                f"future_covariates must have one column per input known ahead "
-                f"({len(known)}: channel(s) {known}); got shape "
-                f"{np.shape(future)}."
-            )
-        rows = self._rows_ahead(steps)
-        if len(values) < rows:
-            raise ValueError(
-                f"future_covariates has {len(values)} row(s), but forecasting "
-                f"{steps} step(s) reads {rows}: the network reads the inputs "
-                "known ahead a whole horizon at a time. Pass their values for "
-                f"the next {rows} steps."
-            )
-        values = values[:rows]
-        if np.isnan(values).any():
-            raise ValueError(
-                "future_covariates contains NaN: inputs known ahead must be "
-                f"given for every one of the next {rows} steps."
-            )
-        ahead = np.full((rows, n_channels), np.nan)
-        ahead[:, known] = values
-        return ahead
+        return values[:, None] if values.ndim == 1 else values
 
     def score(self, X, y, sample_weight=None):
         """Return the coefficient of determination R^2 of the forecasts.

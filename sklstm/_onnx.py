@@ -18,6 +18,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from ._known import _KnownAhead
 from ._module import LSTMNet
 from ._scaling import _Scaler, _TorchScaler
 from ._target import _TorchWindowTransform, _WindowTransform
@@ -66,7 +67,7 @@ class _ForecasterGraph(_Graph):
         super().__init__(est)
         self.look_back = est.look_back_
         # Steps known ahead at the end of each window (a horizon, or none).
-        self.rows = est._future_rows()
+        self.rows = _KnownAhead.of(est).rows
         self.prep = _TorchWindowTransform(_WindowTransform.of(est))
         self.steps = steps
 

@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from ._data import _WindowSource
+from ._known import _KnownAhead
 
 
 class _TargetTransform(NamedTuple):
@@ -132,7 +133,7 @@ class _WindowTransform:
             difference=est.difference,
             normalize=est.normalize == "window",
             error_scale=est.error_scale,
-            future_steps=est._future_steps(),
+            future_steps=_KnownAhead.of(est).steps,
         )
 
     # ---------------------------------------------- the target transform
