@@ -372,3 +372,28 @@ def test_forecast_fills_in_the_static_covariates():
     np.testing.assert_array_equal(
         out["shop1"], alone.predict(X2[per_shop + 100 - 14][None])[0]
     )
+
+
+def test_threads_predict_what_one_thread_predicts(data, fitted):
+    # Served from many threads at once, a model with known inputs predicts
+    # and forecasts exactly as it does alone.
+    from concurrent.futures import ThreadPoolExecutor
+
+    df, X, _ = data
+    X_test = np.asarray(X[400:460])
+    ahead = df[["temp", "promo"]]
+    alone_predict = fitted.predict(X_test)
+    alone_forecast = fitted.forecast(
+        df.iloc[:430], steps=9, future_covariates=ahead[430:442]
+    )
+
+    def call(i):
+        if i % 2:
+            return fitted.predict(X_test)
+        return fitted.forecast(df.iloc[:430], steps=9, future_covariates=ahead[430:442])
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(call, range(32)))
+    for i, got in enumerate(results):
+        want = alone_predict if i % 2 else alone_forecast
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))

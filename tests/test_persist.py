@@ -508,7 +508,7 @@ def test_a_forecaster_saved_before_linear_skip_loads_without_it(tmp_path):
     # The default keeps its skip layer through a round trip.
     new = LSTMForecaster(horizon=3, **FAST).fit(X, y)
     again = _round_trip(new, tmp_path)
-    assert again.linear_skip is True and again.net_.module_.skip.in_features == 12
+    assert again.linear_skip == "auto" and again.net_.module_.skip.in_features == 12
     np.testing.assert_array_equal(again.predict(X), new.predict(X))
 
 
