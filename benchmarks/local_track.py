@@ -1,9 +1,11 @@
 """A local track large enough to choose LSTMForecaster's defaults on: one
 model per series, over 100 real series of several frequencies and lengths.
 
-``python benchmarks/local_track.py --split validation`` runs it (hours: run
-it in shards, see below); ``--report`` prints the tables from the results
-files alone; ``--quick`` is the smoke run (seconds).
+``python benchmarks/local_track.py --split validation`` runs it (about 20
+minutes of one CPU core with 3 seeds, most of it LSTM fits on the long
+series; ``make bench-local-track`` runs two shards side by side);
+``--report`` prints the tables from the results files alone; ``--quick``
+is the smoke run (seconds).
 
 Series (``catalogue()``)
 ------------------------
