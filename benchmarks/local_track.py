@@ -84,8 +84,9 @@ Running
 -------
 Each (series, origin, model, seed) result is appended as a JSON line to
 ``benchmarks/results/local_track_<split>.jsonl`` as it finishes;
-``--shard i/n`` runs every n-th series from the i-th (1-based) and writes
-``local_track_<split>.<i>of<n>.jsonl``, so that processes can share cores;
+``--shard i/n`` runs the i-th (1-based) of n shards of about equal total
+length (``shard``) and writes ``local_track_<split>.<i>of<n>.jsonl``, so
+that processes can share cores;
 ``--resume`` keeps the rows already in the file and runs the rest (without
 it the file is started afresh; add ``--resume`` to a ``--set`` run to put
 its rows beside the defaults'); ``--report`` reads every file of the split
@@ -664,6 +665,18 @@ def describe(series):
     return out
 
 
+def shard(series, i, n):
+    """The series of shard ``i`` of ``n`` (1-based): longest first, each
+    series goes to the shard of the least total length so far, so that the
+    shards take about the same time; in catalogue order."""
+    totals, owner = [0] * n, {}
+    for s in sorted(series, key=lambda s: -len(s.values)):
+        k = int(np.argmin(totals))
+        owner[s.name] = k
+        totals[k] += len(s.values)
+    return [s for s in series if owner[s.name] == i - 1]
+
+
 def main(argv=None, out_dir=RESULTS):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=["test", "validation"], default="validation")
@@ -671,7 +684,7 @@ def main(argv=None, out_dir=RESULTS):
     parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     parser.add_argument("--set", nargs="*", help="LSTMForecaster params, k=v")
     parser.add_argument("--resume", action="store_true", help="keep earlier rows")
-    parser.add_argument("--shard", default="1/1", help="i/n: every n-th series from i")
+    parser.add_argument("--shard", default="1/1", help="i/n: shard i of n")
     parser.add_argument("--series", nargs="*", help="a subset of series, by name")
     parser.add_argument("--report", action="store_true", help="only print the tables")
     parser.add_argument("--catalogue", action="store_true", help="list the series")
@@ -696,13 +709,16 @@ def main(argv=None, out_dir=RESULTS):
         i, n = (int(k) for k in args.shard.split("/"))
         if not 1 <= i <= n:
             parser.error("--shard must be i/n with 1 <= i <= n")
-        series = series[i - 1 :: n]
+        series = shard(series, i, n)
         name = f"{stem}.jsonl" if n == 1 else f"{stem}.{i}of{n}.jsonl"
         recorder = Recorder(None if out_dir is None else out_dir / name, args.resume)
         params = _parse_set(args.set)
         rows = []
         for s in series:
             rows += run_series(s, args.split, args.seeds, params, args.quick, recorder)
+    if not rows:
+        print(f"No results for the {args.split} split in {out_dir}.")
+        return rows, None
     summary = summarise(rows)
     report(summary, args.split)
     return rows, summary

@@ -371,6 +371,13 @@ def test_local_track_catalogue():
         # with 2 H + look_back values of history.
         need = 2 * h + max(3 * season, 2 * h)
         assert len(s.values) - 3 * h >= need, s.name
+    # Two shards share the series out, each taking about half of the values.
+    shards = [track.shard(series, i, 2) for i in (1, 2)]
+    assert sorted(s.name for part in shards for s in part) == sorted(
+        s.name for s in series
+    )
+    sizes = [sum(len(s.values) for s in part) for part in shards]
+    assert max(sizes) < 1.1 * min(sizes), sizes
 
 
 def test_local_track_origins():
