@@ -8,7 +8,7 @@ DOC_STAMP := $(VENV)/.installed-docs
 export OMP_NUM_THREADS ?= 2
 export MPLBACKEND ?= Agg
 
-.PHONY: install demo test lint dist doc doc-noplot bench bench-accuracy bench-covariates clean
+.PHONY: install demo test lint dist doc doc-noplot bench bench-accuracy bench-covariates bench-local-track clean
 
 $(STAMP): pyproject.toml constraints-cpu.txt
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,17 @@ bench-covariates: $(STAMP)
 	$(BIN)/python -m pip install -q -c constraints-cpu.txt -e ".[test,benchmark]"
 	mkdir -p benchmarks/results
 	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/covariates.py --resume | tee benchmarks/results/covariates.md
+
+# Validation origins of the local track in two processes of one thread each
+# (about 10 minutes each); SPLIT=test for the final report.
+SPLIT ?= validation
+bench-local-track: $(STAMP)
+	$(BIN)/python -m pip install -q -c constraints-cpu.txt -e ".[test,benchmark]"
+	mkdir -p benchmarks/results
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/local_track.py --split $(SPLIT) --shard 1/2 --resume > /dev/null & \
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/local_track.py --split $(SPLIT) --shard 2/2 --resume > /dev/null; \
+	wait
+	$(BIN)/python benchmarks/local_track.py --split $(SPLIT) --report | tee benchmarks/results/local_track_$(SPLIT).md
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

