@@ -276,16 +276,16 @@ def _shops(n_shops=4, n=120, seed=1):
     return shops, statics
 
 
+def _shop_windows(shops, statics):
+    return make_windows(
+        shops, 14, 7, target="sales", future_covariates=["promo"],
+        static_covariates=statics,
+    )  # fmt: skip
+
+
 def test_static_covariates_join_every_step_and_the_steps_ahead():
     shops, statics = _shops()
-    X, y = make_windows(
-        shops,
-        14,
-        7,
-        target="sales",
-        future_covariates=["promo"],
-        static_covariates=statics,
-    )
+    X, y = _shop_windows(shops, statics)
     assert X.shape == (4 * (120 - 14 - 7 + 1), 21, 3)
     per_shop = 120 - 14 - 7 + 1
     for k in range(4):
@@ -344,14 +344,7 @@ def test_static_covariates_errors(statics, match):
 
 def test_forecast_fills_in_the_static_covariates():
     shops, statics = _shops()
-    X, y = make_windows(
-        shops,
-        14,
-        7,
-        target="sales",
-        future_covariates=["promo"],
-        static_covariates=statics,
-    )
+    X, y = _shop_windows(shops, statics)
     fc = LSTMForecaster(horizon=7, hidden_size=4, max_epochs=2, random_state=0).fit(
         X, y
     )
