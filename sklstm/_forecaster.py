@@ -247,7 +247,11 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     input_shape_ : tuple of int
         ``(window_length, n_features)`` of the windows seen in :meth:`fit`.
     look_back_ : int
-        Number of trailing time steps of each window the network reads.
+        Number of past time steps of each window the network reads.
+    future_covariates_ : tuple of int
+        The channels known ahead: given for the last ``horizon`` steps of
+        every training window while the target is not (see Notes); empty
+        for windows without such inputs.
     x_mean_, x_scale_ : ndarray of shape (n_features,)
         Per-channel scaling of the windows.
     y_mean_, y_scale_ : ndarray
@@ -284,15 +288,23 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     benchmark (``benchmarks/accuracy.py``); the documentation's research log
     records what was measured for each of them.
 
-    Exogenous covariates (calendar features, a known temperature forecast,
-    ...) are extra channels of the windows. Stack them next to the series and
-    cut windows with ``make_windows(np.column_stack([series, month_sin]),
-    look_back, horizon, target=0)``: ``X`` is then ``(n_windows, look_back,
-    2)`` and ``y`` the future of channel 0. In a ``Pipeline``,
-    :class:`~sklstm.SlidingWindowTransformer` gives the same windows flattened
-    time-major; pass ``n_features`` to read them. Covariates are only read
-    from the past window: the direct strategy is the one to use with them
-    (the recursive one would need their future values).
+    Covariates are extra channels of the windows. Known only in the past
+    (a measured temperature), they are stacked next to the series:
+    ``make_windows(np.column_stack([series, temperature]), look_back,
+    horizon, target=0)`` gives ``X`` of shape ``(n_windows, look_back, 2)``.
+    Known ahead (calendar features, holidays, a weather forecast, planned
+    prices), they are named in ``make_windows(..., future_covariates=...)``:
+    each window then also holds their values for the ``horizon`` steps it
+    forecasts, as ``horizon`` more time steps in which the target and the
+    past-only channels are NaN. :meth:`fit` recognises such windows
+    (``future_covariates_``); the network reads the past through the LSTM
+    and each step's known inputs through a decoder shared by the steps, and
+    :meth:`forecast` takes their future values in ``future_covariates``.
+    With covariates known only in the past, use ``strategy="direct"`` and
+    ``steps <= horizon``; with every covariate known ahead, the recursive
+    strategy and longer forecasts work too. In a ``Pipeline``,
+    :class:`~sklstm.SlidingWindowTransformer` gives past windows flattened
+    time-major; pass ``n_features`` to read them.
 
     Windows cut from one long series by :func:`~sklstm.make_windows` are a
     strided view of it; :meth:`fit` recognises such views and gathers each
