@@ -10,6 +10,7 @@ they validate and scale the data, then build and train a skorch
 
 import contextlib
 import copy
+import itertools
 import math
 import threading
 import warnings
@@ -287,17 +288,24 @@ class _BaseLSTM(BaseEstimator):
             )
 
     # ---------------------------------------------------------------- scaling
-    def _fit_x_scaler(self, source):
-        """Per-channel mean and scale of the windows of ``source``, block-wise.
+    def _fit_scaler(self, source, y2=None):
+        """Per-channel mean and scale of the windows of ``source``, block-wise,
+        and with ``y2`` ``(n, n_outputs)`` those of the targets.
 
         ``source`` is a :class:`~sklstm._data._WindowSource`; reading it a
         block at a time never copies all windows, and gives the same numbers
         whether they are a strided view of one series or an array of their own.
         """
         blocks = ((source.take(block), None) for block in source.slices())
-        _Scaler.fit(blocks, n_channels=source.X3.shape[2], scale_X=self.scale_X).store(
-            self
-        )
+        if y2 is not None:
+            blocks = itertools.chain(blocks, [(None, y2)])
+        _Scaler.fit(
+            blocks,
+            n_channels=source.X3.shape[2],
+            scale_X=self.scale_X,
+            n_outputs=None if y2 is None else y2.shape[1],
+            scale_y=getattr(self, "scale_y", True),
+        ).store(self)
 
     def _check_missing_blocks(self, source, name="X"):
         """:meth:`_check_missing` on the windows of ``source``, block-wise."""

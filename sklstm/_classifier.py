@@ -301,7 +301,7 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         self._check_missing_blocks(source)
         codes = self._encode(y, classes, reset=first)
         if first:
-            self._fit_x_scaler(source)
+            self._fit_scaler(source)
             weight = torch.as_tensor(self.class_weight_, dtype=torch.float32)
             self.net_ = self._build_net(
                 n_features=X3.shape[2],

@@ -435,7 +435,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     def _check_params(self, X3):
         """Every check that combines parameters (with the windows' shape),
         at the first fit, before any data is read; returns the channels known
-        ahead (see :func:`_known_ahead`)."""
+        ahead (see :meth:`~sklstm._known._KnownAhead.detect`)."""
         window_length, n_channels = X3.shape[1:]
         if self.target_index >= n_channels:
             raise ValueError(
@@ -444,14 +444,14 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                 f"{n_channels - 1}]."
             )
         known = _KnownAhead.detect(X3, self.horizon, self.target_index)
-        past_length = window_length - (self.horizon if len(known) else 0)
+        ahead = _KnownAhead(known, self.horizon, self.strategy, self.target_index)
+        past_length = window_length - ahead.rows
         if self.look_back is not None and self.look_back > past_length:
             raise ValueError(
                 f"look_back={self.look_back} is longer than the windows in X "
                 f"({past_length} time steps). Cut longer windows or lower "
                 "look_back."
             )
-        ahead = _KnownAhead(known, self.horizon, self.strategy, self.target_index)
         unknown = ahead.unknown(n_channels)
         if self.strategy == "recursive" and unknown and self.horizon > 1:
             raise ValueError(
@@ -488,11 +488,10 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         X3 = self._validate_X(X, reset=reset)
         if reset:
             self.future_covariates_ = self._check_params(X3)
-            rows = _KnownAhead.of(self).rows
-            self.look_back_ = self.look_back or X3.shape[1] - rows
         ahead = _KnownAhead.of(self)
-        rows = ahead.rows
-        past_end = X3.shape[1] - rows
+        past_end = X3.shape[1] - ahead.rows
+        if reset:
+            self.look_back_ = self.look_back or past_end
         X3 = X3[:, past_end - self.look_back_ :, :]
         prep = prep or _WindowTransform.of(self)
         source = _WindowSource(X3)
@@ -577,7 +576,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         source = _WindowSource(X3)
         prepared = None if source.lazy else prep.transform_pairs(X3, y2)
         if first:
-            self._fit_scaler(source, y2, prep, prepared)
+            self._fit_transformed_scaler(source, y2, prep, prepared)
         # Build the network and train it.
         if first:
             self.net_ = self._build_forecast_net(X3.shape[2], y2.shape[1])
@@ -603,7 +602,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
             print(f"{type(self).__name__}: target_transform='auto' chose {chosen!r}")
         return chosen
 
-    def _fit_scaler(self, source, y2, prep, prepared=None):
+    def _fit_transformed_scaler(self, source, y2, prep, prepared=None):
         """Global scaling statistics of the transformed windows and targets.
 
         ``prepared``: the already transformed ``(windows, targets, weights)``
@@ -883,8 +882,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
                     "history is a single series: pass a panel, or add constant "
                     "columns to the history."
                 )
-            histories, known = _with_statics(panel, static_covariates, None)
-            statics = [entry.statics for entry in known]
+            histories, statics = _with_statics(panel, static_covariates)
         ahead = _KnownAhead.of(self)
         futures = ahead.tables(
             future_covariates, panel, id_column, time_column, any(statics)

@@ -116,6 +116,13 @@ def _graph(estimator, steps):
         steps = estimator.horizon
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive int or None; got {steps!r}.")
+    if steps > estimator.horizon and _KnownAhead.of(estimator).channels:
+        raise ValueError(
+            f"steps={steps} exceeds horizon={estimator.horizon}: the graph reads "
+            "windows of the fit's shape, which hold the inputs known ahead for "
+            f"one horizon only. Use steps <= {estimator.horizon}, or forecast "
+            "further in Python with LSTMForecaster.forecast."
+        )
     if steps > estimator.horizon and estimator.input_shape_[1] > 1:
         raise ValueError(
             f"steps={steps} exceeds horizon={estimator.horizon}, which rolls the "

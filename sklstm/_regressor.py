@@ -1,7 +1,5 @@
 """LSTMRegressor: sequences -> values, a scikit-learn regressor."""
 
-import itertools
-
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
@@ -307,14 +305,7 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         # block (and in training, a batch) at a time, never copied.
         source = _WindowSource(X3)
         if first:
-            windows = ((source.take(block), None) for block in source.slices())
-            _Scaler.fit(
-                itertools.chain(windows, [(None, y2)]),
-                n_channels=X3.shape[2],
-                scale_X=self.scale_X,
-                n_outputs=y2.shape[1],
-                scale_y=self.scale_y,
-            ).store(self)
+            self._fit_scaler(source, y2)
             self.quantile_levels_ = self._network_quantiles()
             self.net_ = self._build_net(
                 n_features=X3.shape[2],

@@ -479,12 +479,16 @@ def make_windows(
         return _windows_of_one(series, look_back, horizon, target, future_covariates)
 
     _check_panel_lengths(panel, look_back, horizon)
-    pieces, known = _with_statics(panel, static_covariates, future_covariates)
+    pieces, statics = _with_statics(panel, static_covariates)
+    if isinstance(future_covariates, (str, int, np.integer)):
+        future_covariates = [future_covariates]
     Xs, ys = [], []
-    for series_id, piece, ahead in zip(panel.ids, pieces, known):
-        own = target
-        if target is None and static_covariates is not None:
-            own = _own_columns(piece, ahead.statics)
+    for series_id, piece, static in zip(panel.ids, pieces, statics):
+        own, ahead = target, future_covariates
+        if static_covariates is not None:
+            ahead = [*(future_covariates or []), *static]
+            if target is None:
+                own = _own_columns(piece, static)
         with _naming_series(series_id):
             X, y = _windows_of_one(piece, look_back, horizon, own, ahead)
         if Xs and X.shape[1:] != Xs[0].shape[1:]:
@@ -510,22 +514,14 @@ def _own_columns(piece, statics):
     return [i for i in range(n_columns) if i not in statics]
 
 
-class _Known(list):
-    """``future_covariates`` of one series, with the static entries named."""
-
-    statics = ()
-
-
-def _with_statics(panel, static_covariates, future_covariates):
-    """Each series with its static columns appended, and its known-ahead
-    columns (``future_covariates`` plus the static ones)."""
-    base = None if future_covariates is None else future_covariates
-    if isinstance(base, (str, int, np.integer)):
-        base = [base]
+def _with_statics(panel, static_covariates):
+    """Each series of ``panel`` with its static columns appended (for a
+    DataFrame of values per series), and the static columns of each (names,
+    or positions for arrays; none without ``static_covariates``)."""
     if static_covariates is None:
-        return list(panel.series), [base] * len(panel.ids)
+        return list(panel.series), [[]] * len(panel.ids)
     if isinstance(static_covariates, pd.DataFrame):
-        return _appended_statics(panel, static_covariates, base)
+        return _appended_statics(panel, static_covariates)
     names = (
         [static_covariates]
         if isinstance(static_covariates, str)
@@ -537,7 +533,6 @@ def _with_statics(panel, static_covariates, future_covariates):
             f"a {panel.kind} of series: pass a DataFrame of the static values "
             "indexed by the series ids instead."
         )
-    known = []
     for series_id, piece in zip(panel.ids, panel.series):
         for name in names:
             if name not in piece.columns:
@@ -553,13 +548,10 @@ def _with_statics(panel, static_covariates, future_covariates):
                     "time and is known ahead."
                 )
         _check_static_numbers(piece[names])
-        entry = _Known([*(base or []), *names])
-        entry.statics = names
-        known.append(entry)
-    return list(panel.series), known
+    return list(panel.series), [names] * len(panel.ids)
 
 
-def _appended_statics(panel, table, base):
+def _appended_statics(panel, table):
     _check_static_numbers(table)
     missing = [i for i in panel.ids if i not in table.index]
     if missing:
@@ -568,7 +560,7 @@ def _appended_statics(panel, table, base):
             "panel: index it by the series ids (the dict's keys, the list's "
             "positions or the ids of id_column)."
         )
-    pieces, known = [], []
+    pieces, columns = [], []
     for series_id, piece in zip(panel.ids, panel.series):
         values = table.loc[series_id].to_numpy(dtype=np.float64)
         n_rows = np.shape(piece)[0]
@@ -592,10 +584,8 @@ def _appended_statics(panel, table, base):
             arr = arr[:, None] if arr.ndim == 1 else arr
             pieces.append(np.column_stack([arr, np.tile(values, (n_rows, 1))]))
             names = list(range(arr.shape[1], arr.shape[1] + len(values)))
-        entry = _Known([*(base or []), *names])
-        entry.statics = names
-        known.append(entry)
-    return pieces, known
+        columns.append(names)
+    return pieces, columns
 
 
 def _check_static_numbers(table):

@@ -227,6 +227,8 @@ def test_persistence_onnx_and_batch_invariance(data, fitted, tmp_path):
     session = ort.InferenceSession(path)
     out = session.run(None, {"X": X_test.astype(np.float32)})[0]
     np.testing.assert_allclose(out, pred, rtol=1e-4)
+    with pytest.raises(ValueError, match="known ahead for one horizon only"):
+        to_onnx(fitted, path, steps=H + 1)
     interval = fitted.predict_interval(X_test, coverage=0.9)
     assert interval.shape == (40, H, 2)
     assert (interval[..., 0] <= pred).all() and (pred <= interval[..., 1]).all()
