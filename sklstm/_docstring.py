@@ -77,7 +77,7 @@ distributed : bool, default=False
     ``batch_size``; every process ends with the same fitted model, which
     saves, loads and predicts like any other (save it on one process).
     :meth:`fit` raises a ``ValueError`` without a process group. See the
-    performance guide (``docs/performance.rst``).""",
+    scaling guide (``docs/scaling.rst``) for the ``torchrun`` commands.""",
     "verbose": """\
 verbose : int, default=0
     0 prints nothing. 1 prints: when ``max_epochs`` or ``batch_size`` is
