@@ -16,32 +16,64 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
+from skorch.callbacks import Callback
 
 import sklstm
-from sklstm import LSTMForecaster, make_windows
+from sklstm import LSTMClassifier, LSTMForecaster, make_windows
 
-# Small enough for a few seconds on one thread; the panel has more windows
-# than a batch holds and a last batch that does not split evenly.
-TINY = {
-    "horizon": 3,
-    "hidden_size": 4,
-    "max_epochs": 3,
-    "batch_size": 16,
-    "random_state": 0,
-}
+
+class Parts(Callback):
+    """Records the windows of every training batch of the first epoch (the
+    last scaled value of each, sorted)."""
+
+    def initialize(self):
+        self.parts_ = []
+        return self
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        if training and len(net.history) == 1:
+            self.parts_.append(np.sort(batch[0][:, -1, 0].numpy()))
+
+
+# Small enough for a few seconds on one thread; every data set has more
+# samples than a batch holds and a last batch that does not split evenly.
+TINY = {"hidden_size": 4, "max_epochs": 3, "batch_size": 16, "random_state": 0}
+FORECAST = {"horizon": 3, "look_back": 12}
+# name: (estimator class, data, parameters)
 CONFIGS = {
     # Without dropout, whose masks differ from one process's, the processes
     # take one process's steps, up to float rounding.
-    "plain": {"early_stopping": True, "validation_fraction": 0.2, "dropout": 0.0},
+    "plain": (
+        LSTMForecaster,
+        "panel",
+        {
+            **FORECAST,
+            "early_stopping": True,
+            "validation_fraction": 0.2,
+            "dropout": 0.0,
+        },
+    ),
     # An ensemble with dropout between stacked layers: members train on their
     # own parts of each batch, and dropout masks come from per-rank generators.
-    "ensemble": {
-        "n_estimators": 2,
-        "num_layers": 2,
-        "dropout": 0.3,
-        "early_stopping": True,
-        "validation_fraction": 0.2,
-    },
+    "ensemble": (
+        LSTMForecaster,
+        "panel",
+        {
+            **FORECAST,
+            "n_estimators": 2,
+            "num_layers": 2,
+            "dropout": 0.3,
+            "early_stopping": True,
+            "validation_fraction": 0.2,
+        },
+    ),
+    # Windows of one long series, gathered batch by batch from it.
+    "lazy": (
+        LSTMForecaster,
+        "series",
+        {**FORECAST, "dropout": 0.0, "callbacks": [("parts", Parts())]},
+    ),
+    "classifier": (LSTMClassifier, "classes", {}),
 }
 
 
@@ -56,34 +88,55 @@ def panel():
     return series
 
 
-def data():
-    X, y = make_windows(panel(), 12, 3)
+def data(kind):
+    """``(X, y, X_test)`` of a data kind of :data:`CONFIGS`."""
+    if kind == "classes":
+        X = np.random.default_rng(1).standard_normal((100, 8, 1))
+        y = (X[:, -3:, 0].sum(axis=1) > 0).astype(int)
+        return X[:80], y[:80], X[80:]
+    X, y = make_windows(panel()[1] if kind == "series" else panel(), 12, 3)
     return X[:-20], y[:-20], X[-20:]
+
+
+def estimator(name, **params):
+    """The estimator of config ``name``, unfitted."""
+    cls, _, config = CONFIGS[name]
+    return cls(**TINY, **config, **params)
+
+
+def outputs(model, X_test):
+    """Predictions: class probabilities for a classifier."""
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(X_test)
+    return model.predict(X_test)
 
 
 def main(out):
     out = Path(out)
     dist.init_process_group("gloo")
     rank = dist.get_rank()
-    X, y, X_test = data()
     results = {}
     models = {}
-    for name, params in CONFIGS.items():
-        model = LSTMForecaster(**TINY, **params, distributed=True).fit(X, y)
+    for name, (_, kind, _) in CONFIGS.items():
+        X, y, X_test = data(kind)
+        model = estimator(name, distributed=True).fit(X, y)
         models[name] = model
         history = model.net_.history
         results[f"{name}_module"] = np.array(type(model.net_.module_).__name__)
         results[f"{name}_train_loss"] = np.array(history[:, "train_loss"])
         if "valid_loss" in history[0]:
             results[f"{name}_valid_loss"] = np.array(history[:, "valid_loss"])
-        results[f"{name}_predict"] = model.predict(X_test)
+        results[f"{name}_predict"] = outputs(model, X_test)
+        if name == "lazy":
+            parts = dict(model.net_.callbacks_)["parts"].parts_
+            results["parts"] = np.concatenate(parts)
+            results["part_sizes"] = np.array([len(part) for part in parts])
         for key, value in model.net_.module_.state_dict().items():
             results[f"{name}_weight_{key}"] = value.numpy().copy()
     # Processes that hold different data refuse to train, all of them.
+    X, y, X_test = data("panel")
     try:
-        LSTMForecaster(**TINY, distributed=True).fit(
-            X[: len(X) - rank], y[: len(y) - rank]
-        )
+        estimator("plain", distributed=True).fit(X[: len(X) - rank], y[: len(y) - rank])
     except ValueError as exc:
         results["mismatch"] = np.array(str(exc))
     if rank == 0:

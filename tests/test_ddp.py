@@ -18,7 +18,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import sklstm
 from sklstm import LSTMClassifier, LSTMForecaster, LSTMNet, LSTMRegressor
-from sklstm._data import _Shard
+from sklstm._data import _Shard, _WindowSource
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _ddp_worker as worker  # noqa: E402
@@ -49,9 +49,9 @@ def ranks(tmp_path_factory):
 
 def _single(name):
     """The fit of config ``name`` in this one process, on the same data."""
-    X, y, X_test = worker.data()
+    X, y, X_test = worker.data(worker.CONFIGS[name][1])
     with sklstm._base._torch_threads(1):
-        model = LSTMForecaster(**worker.TINY, **worker.CONFIGS[name]).fit(X, y)
+        model = worker.estimator(name).fit(X, y)
     return model, X_test
 
 
@@ -60,7 +60,7 @@ def test_both_processes_end_with_the_same_model(ranks):
     assert rank0.keys() == rank1.keys()
     assert any("_weight_" in key for key in rank0)
     for key in rank0:
-        if key != "mismatch":
+        if key not in ("mismatch", "parts", "part_sizes"):  # per process
             assert_array_equal(rank0[key], rank1[key], err_msg=key)
 
 
@@ -70,18 +70,46 @@ def test_fitted_network_is_a_plain_lstmnet(ranks):
         assert str(rank0[f"{name}_module"]) == "LSTMNet"
 
 
-def test_two_processes_take_the_steps_of_one(ranks):
-    # Each process trains on half of every batch of 16 windows; the averaged
+@pytest.mark.parametrize("name", ["plain", "lazy", "classifier"])
+def test_two_processes_take_the_steps_of_one(ranks, name):
+    # Each process trains on half of every batch of 16 samples; the averaged
     # gradients are the whole batch's, so the fit is one process's up to
-    # float rounding (no dropout in this config).
+    # float rounding (no dropout in these configs).
     rank0, _, _ = ranks
-    model, X_test = _single("plain")
+    model, X_test = _single(name)
     history = model.net_.history
-    assert_allclose(rank0["plain_train_loss"], history[:, "train_loss"], rtol=1e-6)
-    assert_allclose(rank0["plain_valid_loss"], history[:, "valid_loss"], rtol=1e-6)
+    assert_allclose(rank0[f"{name}_train_loss"], history[:, "train_loss"], rtol=1e-6)
+    if name == "plain":
+        valid = history[:, "valid_loss"]
+        assert_allclose(rank0[f"{name}_valid_loss"], valid, rtol=1e-6)
     for key, value in model.net_.module_.state_dict().items():
-        assert_allclose(rank0[f"plain_weight_{key}"], value.numpy(), atol=1e-6)
-    assert_allclose(rank0["plain_predict"], model.predict(X_test), rtol=1e-5)
+        assert_allclose(rank0[f"{name}_weight_{key}"], value.numpy(), atol=1e-6)
+    predicted = worker.outputs(model, X_test)
+    assert_allclose(rank0[f"{name}_predict"], predicted, rtol=1e-5)
+
+
+def test_lazy_config_gathers_windows_per_batch():
+    # What makes the "lazy" config the per-batch path of one long series:
+    # its (univariate) windows are a strided view of the series.
+    X, _, _ = worker.data(worker.CONFIGS["lazy"][1])
+    assert _WindowSource(X[:, :, None]).lazy
+    X, _, _ = worker.data(worker.CONFIGS["plain"][1])
+    assert not _WindowSource(X[:, :, None]).lazy
+
+
+def test_each_process_trains_on_its_own_part_of_every_batch(ranks):
+    rank0, rank1, _ = ranks
+    model, _ = _single("lazy")
+    batches = dict(model.net_.callbacks_)["parts"].parts_
+    parts = [
+        np.split(rank["parts"], np.cumsum(rank["part_sizes"])[:-1])
+        for rank in (rank0, rank1)
+    ]
+    assert len(parts[0]) == len(parts[1]) == len(batches) > 1
+    for batch, first, second in zip(batches, *parts):
+        # Disjoint halves (sizes differ by at most one) that make up the batch.
+        assert abs(len(first) - len(second)) <= 1
+        assert_array_equal(np.sort(np.concatenate([first, second])), batch)
 
 
 def test_ensemble_with_dropout_reaches_the_same_validation_loss(ranks):
