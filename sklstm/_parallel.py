@@ -8,6 +8,13 @@ through torch's ``DistributedDataParallel``. The processes therefore take
 the steps one process would take on the whole batches, and all end with the
 same network, an ordinary ``LSTMNet``: the ``DistributedDataParallel``
 wrappers live for one training call only.
+
+The weighting that makes the averaged gradients the whole batch's assumes a
+loss that is a mean over the windows, as all of the estimators' losses are,
+except the classifier's with ``class_weight``: torch's weighted
+cross-entropy divides by the sum of the weights of the batch's labels, here
+of each process's part, so those steps are close to one process's, not
+equal.
 """
 
 import numpy as np
