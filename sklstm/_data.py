@@ -169,6 +169,11 @@ class _BatchIterator:
     ``i`` being the next ``batch_size`` windows of member ``i``'s order, so
     each member sees every window once per epoch in batches of its own, as
     if it were trained alone.
+
+    With ``shard`` (a :class:`_Shard`, in data-parallel training) and
+    shuffling, only this process's part of each batch (of each member's
+    chunk) is gathered, and a batch is ``(X, y, (weight, batch_size))``:
+    the weight of the part's mean loss and the size of the whole batch.
     """
 
     def __init__(
