@@ -230,6 +230,9 @@ class _Net(NeuralNetRegressor):
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("batch_hooks_", None)  # bound methods, rebuilt on demand
+        # The data-parallel wrappers of a training call (should a callback
+        # pickle the net during one) belong to that call's processes.
+        state.pop("parallel_", None)
         return state
 
 

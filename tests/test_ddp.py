@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import _ddp_worker as worker
 import numpy as np
 import pytest
 import torch
@@ -19,9 +20,6 @@ from numpy.testing import assert_allclose, assert_array_equal
 import sklstm
 from sklstm import LSTMClassifier, LSTMForecaster, LSTMNet, LSTMRegressor
 from sklstm._data import _Shard, _WindowSource
-
-sys.path.insert(0, str(Path(__file__).parent))
-import _ddp_worker as worker  # noqa: E402
 
 WORKER = Path(worker.__file__)
 
@@ -50,9 +48,8 @@ def ranks(tmp_path_factory):
 def _single(name):
     """The fit of config ``name`` in this one process, on the same data."""
     X, y, X_test = worker.data(worker.CONFIGS[name][1])
-    with sklstm._base._torch_threads(1):
-        model = worker.estimator(name).fit(X, y)
-    return model, X_test
+    # On one torch thread (tests/conftest.py), as each of the processes.
+    return worker.estimator(name).fit(X, y), X_test
 
 
 def test_both_processes_end_with_the_same_model(ranks):
