@@ -133,6 +133,9 @@ def main(out):
             results["part_sizes"] = np.array([len(part) for part in parts])
         for key, value in model.net_.module_.state_dict().items():
             results[f"{name}_weight_{key}"] = value.numpy().copy()
+    # A continued fit trains on the processes' parts again.
+    X, y, X_test = data("series")
+    results["lazy_partial_predict"] = models["lazy"].partial_fit(X, y).predict(X_test)
     # Processes that hold different data refuse to train, all of them.
     X, y, X_test = data("panel")
     try:

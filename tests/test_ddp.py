@@ -85,6 +85,15 @@ def test_two_processes_take_the_steps_of_one(ranks, name):
     assert_allclose(rank0[f"{name}_predict"], predicted, rtol=1e-5)
 
 
+def test_partial_fit_on_two_processes_continues_as_on_one(ranks):
+    rank0, _, _ = ranks
+    model, X_test = _single("lazy")
+    X, y, _ = worker.data(worker.CONFIGS["lazy"][1])
+    predicted = model.partial_fit(X, y).predict(X_test)
+    assert not np.allclose(rank0["lazy_predict"], predicted, rtol=1e-4)
+    assert_allclose(rank0["lazy_partial_predict"], predicted, rtol=1e-5)
+
+
 def test_lazy_config_gathers_windows_per_batch():
     # What makes the "lazy" config the per-batch path of one long series:
     # its (univariate) windows are a strided view of the series.
