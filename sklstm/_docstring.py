@@ -72,10 +72,11 @@ distributed : bool, default=False
     ``torch.distributed.init_process_group``) calls :meth:`fit` with the
     same data and parameters, trains on its own part of each batch of
     {samples} and averages its gradients with the others' (torch's
-    ``DistributedDataParallel``: gloo on CPUs, NCCL on GPUs). The batches,
-    and the steps taken, are those of one process with the same
-    ``batch_size``; every process ends with the same fitted model, which
-    saves, loads and predicts like any other (save it on one process).
+    ``DistributedDataParallel``: gloo on CPUs, NCCL on GPUs). The batches
+    are those of one process with the same ``batch_size``, and so are the
+    steps, up to float rounding, without dropout (whose masks each process
+    draws); every process ends with the same fitted model, which saves,
+    loads and predicts like any other (save it on one process).
     :meth:`fit` raises a ``ValueError`` without a process group. See the
     scaling guide (``docs/scaling.rst``) for the ``torchrun`` commands.""",
     "verbose": """\
