@@ -42,6 +42,7 @@ from ._net import (  # noqa: F401
     _Net,
     _TimeLeft,
 )
+from ._parallel import _DataParallel
 from ._scaling import _Scaler
 from ._validation import explain_input_errors
 from ._version import __version__
@@ -113,6 +114,9 @@ _CONTINUABLE = frozenset(
         "batch_size",
         "warm_start",
         "n_threads",
+        # A model trained on many processes goes on training on one, and
+        # the other way round: the processes train the same network.
+        "distributed",
         "random_state",
         "verbose",
         # A model saved on a GPU goes on training on the CPU of a machine
@@ -172,6 +176,7 @@ class _BaseLSTM(BaseEstimator):
         "warm_start": ["boolean"],
         "device": [str, torch.device],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "distributed": ["boolean"],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
@@ -536,7 +541,18 @@ class _BaseLSTM(BaseEstimator):
             with self._torch_threads():
                 if initialize:
                     net.initialize()
-                _use_generator(net.module_, _generator_on(net.device, seed, net.rng_))
+                dropout = _generator_on(net.device, seed, net.rng_)
+                if getattr(self, "distributed", False):
+                    # Every process trains on its part of each batch and
+                    # averages its gradients with the others' (see
+                    # sklstm._parallel); the plain network stays module_.
+                    net.parallel_ = _DataParallel(
+                        net.module_,
+                        (len(dataset), self.batch_size_, epochs),
+                        net.device,
+                    )
+                    dropout = net.parallel_.dropout_generator(net.device, seed)
+                _use_generator(net.module_, dropout)
                 for _, callback in net.callbacks_:
                     if isinstance(callback, (_TimeLeft, _CosineLR)):
                         callback.epochs = epochs
@@ -559,6 +575,7 @@ class _BaseLSTM(BaseEstimator):
             # The generators served this call only; a fitted (or restored)
             # network waits in evaluation mode.
             net.rng_ = None
+            net.parallel_ = None
             if getattr(net, "module_", None) is not None:
                 _use_generator(net.module_, None)
                 _to_eval(net.module_)

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from ._base import _BaseLSTM, _check_n_samples
 from ._data import _WindowSource
 from ._docstring import _fill_doc
+from ._parallel import _check_process_group
 from ._validation import explain_input_errors
 
 
@@ -91,6 +92,7 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         raises a ``ValueError`` rather than being ignored.
     {device}
     {n_threads}
+    {distributed}
     {verbose}
     {random_state}
 
@@ -170,6 +172,7 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         warm_start=False,
         device="cpu",
         n_threads=None,
+        distributed=False,
         verbose=0,
         random_state=None,
     ):
@@ -195,6 +198,7 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
         self.warm_start = warm_start
         self.device = device
         self.n_threads = n_threads
+        self.distributed = distributed
         self.verbose = verbose
         self.random_state = random_state
 
@@ -292,6 +296,7 @@ class LSTMClassifier(ClassifierMixin, _BaseLSTM):
 
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, epochs, continuing, classes=None):
+        _check_process_group(self)
         first = not continuing
         if y is None:
             self._validate_y(y)  # raises the "requires y" error

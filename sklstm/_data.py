@@ -169,6 +169,11 @@ class _BatchIterator:
     ``i`` being the next ``batch_size`` windows of member ``i``'s order, so
     each member sees every window once per epoch in batches of its own, as
     if it were trained alone.
+
+    With ``shard`` (a :class:`_Shard`, in data-parallel training) and
+    shuffling, only this process's part of each batch (of each member's
+    chunk) is gathered, and a batch is ``(X, y, (weight, batch_size))``:
+    the weight of the part's mean loss and the size of the whole batch.
     """
 
     def __init__(
@@ -178,6 +183,7 @@ class _BatchIterator:
         shuffle=False,
         n_members=1,
         generator=None,
+        shard=None,
         **kwargs,
     ):
         self.dataset = dataset
@@ -185,6 +191,7 @@ class _BatchIterator:
         self.shuffle = shuffle
         self.n_members = n_members
         self.generator = generator
+        self.shard = shard
 
     def __len__(self):
         return math.ceil(len(self.dataset) / self.batch_size)
@@ -203,10 +210,58 @@ class _BatchIterator:
                 orders = [order.to(self.dataset.device) for order in orders]
             for start in range(0, n, self.batch_size):
                 end = start + self.batch_size
-                yield self.dataset[torch.cat([order[start:end] for order in orders])]
+                chunks = [order[start:end] for order in orders]
+                if self.shard is None:
+                    yield self.dataset[torch.cat(chunks)]
+                else:
+                    # Only this process's part of the batch is gathered.
+                    parts = [self.shard.part(chunk) for chunk in chunks]
+                    share = self.shard.share(len(chunks[0]))
+                    yield (*self.dataset[torch.cat(parts)], share)
         else:
             for start in range(0, n, self.batch_size):
                 yield self.dataset[start : start + self.batch_size]
+
+
+class _Shard:
+    """One process's part of every training batch in data-parallel training.
+
+    Each of the ``world`` processes holds the same windows and draws the same
+    order of them every epoch (the same seed); of each batch of
+    ``batch_size`` windows, process ``rank`` takes the ``rank``-th of
+    ``world`` near-equal consecutive parts. The processes together train on
+    the batch one process would, and the gradients they average (see
+    ``_DataParallel``) are the batch's, when each part's mean loss is
+    weighted by :meth:`share`.
+
+    Parameters
+    ----------
+    rank, world : int
+        This process's rank and the number of processes.
+    """
+
+    def __init__(self, rank, world):
+        self.rank = rank
+        self.world = world
+
+    def part(self, chunk):
+        """This process's positions of ``chunk``, a batch's positions.
+
+        A batch of fewer windows than processes leaves some without any; they
+        take the batch's first window, weighted 0 (see :meth:`share`), so that
+        every process runs a step and joins the gradient averaging.
+        """
+        part = torch.tensor_split(chunk, self.world)[self.rank]
+        return part if len(part) else chunk[:1]
+
+    def share(self, n):
+        """``(weight, n)`` of this process's part of a batch of ``n`` windows.
+
+        The part's mean loss times ``weight`` (its windows, times ``world``,
+        over ``n``), averaged over the processes, is the batch's mean loss.
+        """
+        size = n // self.world + (self.rank < n % self.world)
+        return size * self.world / n, n
 
 
 class _TailSplit:

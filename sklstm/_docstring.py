@@ -64,6 +64,21 @@ n_threads : int, default=None
     default ``loky`` backend and of Dask are already limited to ``n_cpus //
     n_jobs`` and one thread, respectively, so each parallel fit is bounded
     without it. See the scaling guide (``docs/scaling.rst``).""",
+    "distributed": """\
+distributed : bool, default=False
+    Train one model on several processes, on one machine or many, with
+    ``torch.distributed``: every process of the default process group (one
+    started by ``torchrun``, on which the script has called
+    ``torch.distributed.init_process_group``) calls :meth:`fit` with the
+    same data and parameters, trains on its own part of each batch of
+    {samples} and averages its gradients with the others' (torch's
+    ``DistributedDataParallel``: gloo on CPUs, NCCL on GPUs). The batches
+    are those of one process with the same ``batch_size``, and so are the
+    steps, up to float rounding, without dropout (whose masks each process
+    draws); every process ends with the same fitted model, which saves,
+    loads and predicts like any other (save it on one process).
+    :meth:`fit` raises a ``ValueError`` without a process group. See the
+    scaling guide (``docs/scaling.rst``) for the ``torchrun`` commands.""",
     "verbose": """\
 verbose : int, default=0
     0 prints nothing. 1 prints: when ``max_epochs`` or ``batch_size`` is

@@ -20,6 +20,7 @@ from ._intervals import _check_coverage, _IntervalMixin
 from ._known import _KnownAhead, _with_static_rows
 from ._module import LOSSES as _LOSSES
 from ._module import _RowWeightedLoss
+from ._parallel import _check_process_group
 from ._scaling import _Scaler
 from ._target import _TARGET_TRANSFORMS, _choose_target_transform, _WindowTransform
 from ._validation import explain_input_errors
@@ -233,6 +234,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         raises a ``ValueError`` rather than being ignored.
     {device}
     {n_threads}
+    {distributed}
     {verbose}
         With ``target_transform="auto"``, a new fit prints the transform it
         chose first.
@@ -390,6 +392,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         warm_start=False,
         device="cpu",
         n_threads=None,
+        distributed=False,
         verbose=0,
         random_state=None,
     ):
@@ -428,6 +431,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         self.warm_start = warm_start
         self.device = device
         self.n_threads = n_threads
+        self.distributed = distributed
         self.verbose = verbose
         self.random_state = random_state
 
@@ -546,6 +550,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
 
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, epochs, continuing):
+        _check_process_group(self)
         first = not continuing
         # Validate. A first fit checks the domain of the transform asked for
         # ("auto" has not chosen yet, so none), a continued one the fitted.

@@ -99,9 +99,14 @@ class _Net(NeuralNetRegressor):
     and the order of the windows are drawn from it, never from torch's global
     generator, so fits running side by side in threads cannot take each
     other's random numbers.
+
+    In data-parallel training (``distributed=True``), ``parallel_``, a
+    :class:`~sklstm._parallel._DataParallel` set for the duration of a
+    training call, shards the training batches and runs the training step.
     """
 
     rng_ = None
+    parallel_ = None
 
     def initialize_module(self):
         # Built on the meta device, the layers draw no initial weights from
@@ -120,6 +125,8 @@ class _Net(NeuralNetRegressor):
         iterator = super().get_iterator(dataset, training)
         if training:
             iterator.generator = self.rng_
+            if self.parallel_ is not None:
+                iterator.shard = self.parallel_.shard
         return iterator
 
     def initialize_history(self):
@@ -160,6 +167,8 @@ class _Net(NeuralNetRegressor):
         return step
 
     def train_step_single(self, batch, **fit_params):
+        if self.parallel_ is not None:
+            return self.parallel_.train_step(self, batch)
         module = self.module_
         members = getattr(module, "n_members", 1)
         if members == 1:
@@ -190,6 +199,14 @@ class _Net(NeuralNetRegressor):
             losses.append(loss.detach())
         return {"loss": torch.stack(losses).mean(), "y_pred": torch.cat(outputs)}
 
+    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        if training and self.parallel_ is not None:
+            # skorch recorded the size of this process's part of the batch;
+            # the epoch's training loss weighs the batches (whose losses are
+            # the whole batches', see _DataParallel) by their whole size, so
+            # that every process records the same.
+            self.history.record_batch("train_batch_size", batch[2][1])
+
     def _hooks(self, method_name):
         """The net's own hook and the callbacks' that override the default."""
         hooks = getattr(self, "batch_hooks_", None)
@@ -213,6 +230,9 @@ class _Net(NeuralNetRegressor):
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("batch_hooks_", None)  # bound methods, rebuilt on demand
+        # The data-parallel wrappers of a training call (should a callback
+        # pickle the net during one) belong to that call's processes.
+        state.pop("parallel_", None)
         return state
 
 

@@ -9,6 +9,7 @@ from ._base import _BaseLSTM, _check_n_samples
 from ._data import _WindowSource
 from ._docstring import _fill_doc
 from ._intervals import _IntervalMixin
+from ._parallel import _check_process_group
 from ._scaling import _Scaler
 
 
@@ -101,6 +102,7 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         raises a ``ValueError`` rather than being ignored.
     {device}
     {n_threads}
+    {distributed}
     {verbose}
     {random_state}
 
@@ -211,6 +213,7 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         warm_start=False,
         device="cpu",
         n_threads=None,
+        distributed=False,
         verbose=0,
         random_state=None,
     ):
@@ -239,6 +242,7 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         self.warm_start = warm_start
         self.device = device
         self.n_threads = n_threads
+        self.distributed = distributed
         self.verbose = verbose
         self.random_state = random_state
 
@@ -293,6 +297,7 @@ class LSTMRegressor(_IntervalMixin, RegressorMixin, _BaseLSTM):
         return yt
 
     def _fit(self, X, y, epochs, continuing):
+        _check_process_group(self)
         first = not continuing
         X3, y2 = self._validate_fit_data(X, y, reset=first)
         # The most recent samples calibrate the intervals, when asked to.
