@@ -166,7 +166,15 @@ def test_competition_metrics():
 def test_intervals_benchmark_smoke(capsys):
     results = _load("intervals").main(["--quick", "--subsets", "tourism_quarterly"])
     rows = results["tourism_quarterly"]
-    assert {"seasonal naive", "sklstm split conformal", "sklstm CQR"} == set(rows)
+    heads = "sklstm quantile heads (uncalibrated)"
+    assert {"seasonal naive", "sklstm split conformal", "sklstm CQR", heads} == set(
+        rows
+    )
+    # The CQR network's raw heads: the 95% band holds the 80% one (the heads
+    # do not cross), so it is wider and covers more.
+    (raw,) = rows[heads]
+    assert raw[0.8]["width"] < raw[0.95]["width"], raw
+    assert raw[0.8]["coverage"] <= raw[0.95]["coverage"], raw
     # The seasonal naive row, from the first 30 series (the smoke run's):
     # normal intervals of the in-sample seasonal differences' RMS, growing
     # with the square root of the seasons ahead.
@@ -205,6 +213,27 @@ def test_intervals_benchmark_smoke(capsys):
             assert 0 < scores["width"] and np.isfinite(scores["msis"])
             assert scores["msis"] < 4 * naive[c]["msis"], (label, c, scores)
     assert "| sklstm CQR |" in capsys.readouterr().out
+
+
+def test_interval_diagnosis_naive_part(capsys):
+    diagnosis = _load("interval_diagnosis")
+    # Its quantile is the library's split conformal rank.
+    from sklstm._intervals import _conformal_quantile
+
+    scores = np.random.default_rng(0).exponential(size=(57, 3))
+    for c in (0.8, 0.95):
+        expected = _conformal_quantile(scores, c)
+        assert np.array_equal(diagnosis.conformal_q(scores, c), expected)
+    diagnosis.main(
+        ["--subsets", "tourism_quarterly", "--parts", "naive", "--pairs", "2"]
+    )
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| 1 |")]
+    assert len(rows) == 1
+    # Seasonal naive, calibrated on one block and scored on the next: four
+    # coverages, each a fraction.
+    cells = [float(v) for v in rows[0].strip("| ").split(" | ")[2:]]
+    assert len(cells) == 4 and all(0 < v <= 1 for v in cells), cells
 
 
 def test_msis_matches_the_m4_definition():
