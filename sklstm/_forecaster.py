@@ -890,7 +890,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
             histories, statics = _with_statics(panel, static_covariates)
         ahead = _KnownAhead.of(self)
         futures = ahead.tables(
-            future_covariates, panel, id_column, time_column, any(statics)
+            future_covariates, panel, id_column, time_column, len(statics[0])
         )
         windows = []
         for i, series in enumerate(histories):

@@ -141,9 +141,9 @@ class _KnownAhead:
                 "(make_windows' future_covariates)."
             )
 
-    def tables(self, future_covariates, panel, id_column, time_column, statics=False):
+    def tables(self, future_covariates, panel, id_column, time_column, n_static=0):
         """One table of known-ahead values (or None) per series of a forecast;
-        with ``statics``, the static covariates may be all there is."""
+        with ``n_static`` static covariates, they may be all there is."""
         n_series = 1 if panel is None else len(panel.ids)
         if not self.channels:
             if future_covariates is not None:
@@ -155,13 +155,19 @@ class _KnownAhead:
                     "future_covariates out."
                 )
             return [None] * n_series
-        if future_covariates is None and statics:
+        if future_covariates is None and n_static >= len(self.channels):
             return [None] * n_series
         if future_covariates is None:
+            also = (
+                f" (static_covariates gives {n_static} of them; the other "
+                f"{len(self.channels) - n_static} come from future_covariates)"
+                if n_static
+                else ""
+            )
             raise ValueError(
                 f"This forecaster reads inputs known ahead (channel(s) "
-                f"{list(self.channels)} of its windows): pass their values for "
-                "the steps to forecast, forecast(history, steps, "
+                f"{list(self.channels)} of its windows){also}: pass their values "
+                "for the steps to forecast, forecast(history, steps, "
                 "future_covariates=...)."
             )
         if panel is None:

@@ -354,6 +354,9 @@ def test_forecast_fills_in_the_static_covariates():
     histories = {name: frame.iloc[:100] for name, frame in shops.items()}
     ahead = {name: frame[["promo"]].iloc[100:107] for name, frame in shops.items()}
     got = fc.forecast(histories, future_covariates=ahead, static_covariates=statics)
+    # The statics alone are not all the inputs known ahead this model reads.
+    with pytest.raises(ValueError, match="static_covariates gives 1 of them"):
+        fc.forecast(histories, static_covariates=statics)
     # The same as predicting the window that ends there.
     per_shop = 120 - 14 - 7 + 1
     for k, name in enumerate(shops):
