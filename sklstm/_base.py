@@ -29,6 +29,7 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 from ._data import (  # noqa: F401
     _BatchIterator,
     _LazyWindowDataset,
+    _PanelWindows,
     _TailSplit,
     _WindowDataset,
 )
@@ -226,7 +227,24 @@ class _BaseLSTM(BaseEstimator):
         return X3
 
     def _validate_X(self, X, reset):
-        """Validate ``X`` and return it as ``(n_samples, seq_len, n_features)``."""
+        """Validate ``X`` and return it as ``(n_samples, seq_len, n_features)``.
+
+        The windows of a panel from :func:`~sklstm.make_windows` stay lazy
+        views of their buffer: ``make_windows`` checked its values, so only
+        the shape and the number of features are validated here, on the
+        first window.
+        """
+        if isinstance(X, _PanelWindows):
+            with explain_input_errors(self, "X"):
+                validate_data(
+                    self,
+                    X.gather(slice(0, 1)),
+                    reset=reset,
+                    allow_nd=True,
+                    dtype="numeric",
+                    ensure_all_finite="allow-nan",
+                )
+            return self._to_3d(X, reset=reset)
         with explain_input_errors(self, "X"):
             X = validate_data(
                 self,

@@ -7,6 +7,7 @@ windows (raw, or prepared by :mod:`sklstm._target` and
 """
 
 import math
+from numbers import Integral
 
 import numpy as np
 import torch
@@ -90,23 +91,230 @@ def _window_base(X3):
     )
 
 
+class _PanelWindows(np.lib.mixins.NDArrayOperatorsMixin):
+    """Windows of a panel, read from one buffer of all its series.
+
+    ``make_windows`` returns the windows (and targets) of a panel as this
+    read-only array-like instead of copying every window: ``values`` holds
+    the series one after another, ``(n_rows, n_columns)``; window ``i`` is
+    ``values[starts[i] + shift :][:length]`` (the columns ``columns``, all
+    when None), and no window crosses from one series into the next. The
+    windows and their targets share ``starts``, the targets' ``shift``
+    being the windows' length. From
+    step ``past`` on, only the columns ``known`` hold values, the others are
+    NaN (the steps of the inputs known ahead that follow a window).
+
+    ``ndim`` 3 gives ``(n, length, n_columns)``; 2 flattens each window
+    time-major to ``(n, length * n_columns)``; 1 (one value per window)
+    gives ``(n,)``. Indexing rows (an int gives an ndarray; a slice, an int
+    array or a mask give windows of the same buffer), ``X[:, a:b]`` on the
+    steps of a 3-D one and ``reshape`` to 3-D keep it lazy; anything else,
+    like ``np.asarray`` or arithmetic, works on a materialised copy.
+    """
+
+    def __init__(
+        self,
+        values,
+        starts,
+        length,
+        *,
+        shift=0,
+        columns=None,
+        past=None,
+        known=(),
+        ndim=3,
+    ):
+        self.values = values
+        self.starts = starts
+        self.shift = int(shift)
+        self.length = int(length)
+        self.columns = columns
+        self.past = self.length if past is None else int(past)
+        self.known = tuple(known)
+        self._ndim = ndim
+
+    def _like(self, starts=None, **changes):
+        params = {
+            "shift": self.shift,
+            "columns": self.columns,
+            "past": self.past,
+            "known": self.known,
+            "ndim": self._ndim,
+            "length": self.length,
+            **changes,
+        }
+        length = params.pop("length")
+        starts = self.starts if starts is None else starts
+        return _PanelWindows(self.values, starts, length, **params)
+
+    # ------------------------------------------------------- array protocol
+    @property
+    def n_columns(self):
+        return self.values.shape[1] if self.columns is None else len(self.columns)
+
+    @property
+    def shape(self):
+        n = len(self.starts)
+        if self._ndim == 3:
+            return (n, self.length, self.n_columns)
+        if self._ndim == 2:
+            return (n, self.length * self.n_columns)
+        return (n,)
+
+    @property
+    def ndim(self):
+        return self._ndim
+
+    @property
+    def dtype(self):
+        return self.values.dtype
+
+    @property
+    def size(self):
+        return math.prod(self.shape)
+
+    @property
+    def nbytes(self):
+        """Bytes held: the shared buffer and the window starts."""
+        return self.values.nbytes + self.starts.nbytes
+
+    def __len__(self):
+        return len(self.starts)
+
+    def __repr__(self):
+        return (
+            f"<{len(self)} windows of shape {self.shape[1:]}, {self.dtype}, "
+            f"read from {len(self.values)} rows of a panel's series "
+            f"({self.nbytes / 1e6:.1f} MB); np.asarray copies them>"
+        )
+
+    def __array__(self, dtype=None, copy=None):
+        if copy is False:
+            raise ValueError("the windows of a panel cannot be read without a copy")
+        out = self.gather(slice(None))
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # Arithmetic and numpy functions work on a materialised copy.
+        inputs = [np.asarray(x) if isinstance(x, _PanelWindows) else x for x in inputs]
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def gather(self, index):
+        """The windows at ``index`` (an int, a slice or an int array) as an
+        ndarray of their own."""
+        starts = self.starts[index]
+        single = np.ndim(starts) == 0
+        starts = np.atleast_1d(starts)
+        rows = starts[:, None] + np.arange(self.shift, self.shift + self.length)
+        out = self.values[rows]  # (m, length, all columns): a copy
+        if self.past < self.length:
+            unknown = np.setdiff1d(np.arange(out.shape[2]), self.known)
+            out[:, self.past :, unknown] = np.nan
+        if self.columns is not None:
+            out = out[:, :, self.columns]
+        out = out.reshape(len(starts), *self.shape[1:])
+        return out[0] if single else out
+
+    def __getitem__(self, key):
+        rest = ()
+        if isinstance(key, tuple):
+            key, *rest = key
+            rest = [k for k in rest if k is not Ellipsis]
+            if len(rest) > 1 and rest[1] != slice(None):
+                return np.asarray(self)[(key, *rest)]
+            rest = rest[:1]
+        if rest and self._ndim == 2 and rest[0] == slice(None, 1):
+            # The first value of each row of targets: the first step of the
+            # first column.
+            columns = np.arange(self.values.shape[1])
+            columns = columns if self.columns is None else self.columns
+            return self._like(length=1, columns=columns[:1])[key]
+        if rest and rest[0] != slice(None):
+            step = rest[0]
+            if self._ndim != 3 or not isinstance(step, slice):
+                return np.asarray(self)[(key, *rest)]
+            first, stop, stride = step.indices(self.length)
+            if stride != 1:
+                return np.asarray(self)[(key, *rest)]
+            stop = max(stop, first)
+            windows = self._like(
+                shift=self.shift + first,
+                length=stop - first,
+                past=min(max(self.past - first, 0), stop - first),
+            )
+            return windows[key]
+        if isinstance(key, (Integral, np.integer)):
+            return self.gather(int(key))
+        if key is Ellipsis:
+            return self
+        if isinstance(key, slice):
+            return self._like(self.starts[key])
+        index = np.asarray(key)
+        if index.dtype == bool or index.dtype.kind in "iu":
+            return self._like(self.starts[index])
+        return np.asarray(self)[key]
+
+    def reshape(self, *shape):
+        """3-D windows of one column, ``(n, length, 1)``, lazily; else a copy."""
+        shape = tuple(shape[0]) if len(shape) == 1 else tuple(shape)
+        if self._ndim == 2 and self.n_columns == 1 and shape == (len(self), -1, 1):
+            shape = (len(self), self.length, 1)
+        if (
+            self._ndim == 2
+            and self.n_columns == 1
+            and shape
+            == (
+                len(self),
+                self.length,
+                1,
+            )
+        ):
+            return self._like(ndim=3)
+        if shape == self.shape:
+            return self
+        return np.asarray(self).reshape(shape)
+
+    def rows(self):
+        """These values as rows ``(n, length * n_columns)`` (targets)."""
+        return self._like(ndim=2)
+
+    def copy(self):
+        return np.asarray(self)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self.gather(i)
+
+
+def _take(rows, index):
+    """``rows[index]`` (a slice or an int array) as an ndarray: the float64
+    values of a panel's :class:`_PanelWindows`, an array's rows as they are."""
+    if isinstance(rows, _PanelWindows):
+        return np.asarray(rows.gather(index), dtype=np.float64)
+    return rows[index]
+
+
 class _WindowSource:
-    """Windows ``(n, length, n_channels)`` read from an array or a series view."""
+    """Windows ``(n, length, n_channels)`` read from an array, a series view
+    or the buffer of a panel (:class:`_PanelWindows`)."""
 
     def __init__(self, X3):
         self.X3 = X3
-        self.series = _window_base(X3)
+        self.panel = isinstance(X3, _PanelWindows)
+        self.series = None if self.panel else _window_base(X3)
         self.offsets = np.arange(X3.shape[1])
 
     @property
     def lazy(self):
-        return self.series is not None
+        return self.panel or self.series is not None
 
     def __len__(self):
         return len(self.X3)
 
     def take(self, index):
         """Raw windows at ``index`` (a slice or an int array), as float64."""
+        if self.panel:
+            return _take(self.X3, index)
         if self.series is None:
             return np.asarray(self.X3[index], dtype=np.float64)
         starts = np.arange(len(self.X3))[index]
@@ -138,7 +346,7 @@ class _LazyWindowDataset(torch.utils.data.Dataset):
     def __getitem__(self, index):
         if isinstance(index, torch.Tensor):
             index = index.numpy()
-        batch = self.prepare(self.source.take(index), self.y[index])
+        batch = self.prepare(self.source.take(index), _take(self.y, index))
         if self.device.type != "cuda":
             return batch
         # Page-locked memory lets the copy to the GPU run asynchronously.

@@ -30,6 +30,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._data import _PanelWindows
 from ._validation import explain_input_errors
 
 __all__ = ["SlidingWindowTransformer", "make_windows"]
@@ -482,6 +483,100 @@ def make_windows(
     pieces, statics = _with_statics(panel, static_covariates)
     if isinstance(future_covariates, (str, int, np.integer)):
         future_covariates = [future_covariates]
+    arrays, layout = [], None
+    for series_id, piece, static in zip(panel.ids, pieces, statics):
+        own, ahead = target, future_covariates
+        if static_covariates is not None:
+            ahead = [*(future_covariates or []), *static]
+            if target is None:
+                own = _own_columns(piece, static)
+        with _naming_series(series_id):
+            arr, positions, known = _checked_series(
+                piece, look_back, horizon, own, ahead
+            )
+        this = (_window_shape(arr, look_back, horizon, known), positions, known)
+        if layout is not None and this[0] != layout[0]:
+            shape, first = this[0], layout[0]
+            raise ValueError(
+                f"series {series_id!r} of the panel gives windows of shape "
+                f"{shape}, but series {panel.ids[0]!r} gives {first}: all "
+                "series of a panel need the same number of columns (and "
+                "dimensions)."
+            )
+        if layout is not None and this != layout:
+            # The series name their targets or known columns differently
+            # (e.g. DataFrames with their columns in other orders): window
+            # each on its own and copy.
+            return _copied_panel_windows(
+                arrays,
+                pieces,
+                panel,
+                statics,
+                look_back,
+                horizon,
+                target,
+                future_covariates,
+                static_covariates,
+            )
+        layout = this
+        arrays.append(arr)
+    return _panel_windows(arrays, look_back, horizon, *layout[1:])
+
+
+def _window_shape(arr, look_back, horizon, known):
+    length = look_back + (horizon if known is not None else 0)
+    return (length,) if arr.ndim == 1 else (length, arr.shape[1])
+
+
+def _panel_windows(arrays, look_back, horizon, positions, known):
+    """Windows and targets of a panel's checked series: lazy views of one
+    buffer that holds all series one after another (:class:`_PanelWindows`).
+
+    The windows of a series start at its first ``n - look_back - horizon +
+    1`` rows, so none reaches into the next series. Both read the buffer in
+    the dtype the series share (float32 if all are), as a copy of the
+    windows would hold them.
+    """
+    univariate = arrays[0].ndim == 1
+    values = np.concatenate([a[:, None] if univariate else a for a in arrays])
+    values.flags.writeable = False
+    lengths = np.array([len(a) for a in arrays])
+    first_rows = np.cumsum(lengths) - lengths
+    n_windows = lengths - look_back - horizon + 1
+    # int32 where it can: the starts are the only array per window.
+    index = np.int32 if len(values) < 2**31 - 1 else np.int64
+    starts = np.repeat(first_rows - np.cumsum(n_windows) + n_windows, n_windows)
+    starts = (starts + np.arange(n_windows.sum())).astype(index)
+    if known is None:
+        X = _PanelWindows(values, starts, look_back, ndim=2 if univariate else 3)
+    else:
+        X = _PanelWindows(
+            values, starts, look_back + horizon, past=look_back, known=known
+        )
+    n_targets = 1 if univariate else len(positions)
+    y = _PanelWindows(
+        values,
+        starts,
+        horizon,
+        shift=look_back,
+        columns=None if univariate else np.asarray(positions),
+        ndim=1 if horizon * n_targets == 1 else 2,
+    )
+    return X, y
+
+
+def _copied_panel_windows(
+    arrays,
+    pieces,
+    panel,
+    statics,
+    look_back,
+    horizon,
+    target,
+    future_covariates,
+    static_covariates,
+):
+    """The windows of every series of a panel, copied into one array."""
     Xs, ys = [], []
     for series_id, piece, static in zip(panel.ids, pieces, statics):
         own, ahead = target, future_covariates
@@ -491,17 +586,8 @@ def make_windows(
                 own = _own_columns(piece, static)
         with _naming_series(series_id):
             X, y = _windows_of_one(piece, look_back, horizon, own, ahead)
-        if Xs and X.shape[1:] != Xs[0].shape[1:]:
-            raise ValueError(
-                f"series {series_id!r} of the panel gives windows of shape "
-                f"{X.shape[1:]}, but series {panel.ids[0]!r} gives "
-                f"{Xs[0].shape[1:]}: all series of a panel need the same "
-                "number of columns (and dimensions)."
-            )
         Xs.append(X)
         ys.append(y)
-    # Each series' windows are a view of that series; the panel's windows
-    # are gathered into one new array.
     return np.concatenate(Xs), np.concatenate(ys)
 
 
@@ -625,6 +711,31 @@ def _check_panel_lengths(panel, look_back, horizon):
 
 def _windows_of_one(series, look_back, horizon, target, future_covariates=None):
     """:func:`make_windows` of a single series (checked ``look_back``, ``horizon``)."""
+    arr, positions, known = _checked_series(
+        series, look_back, horizon, target, future_covariates
+    )
+    n_windows = arr.shape[0] - look_back - horizon + 1
+    if arr.ndim == 1:
+        X = sliding_window_view(arr, look_back)[:n_windows]
+        y = sliding_window_view(arr[look_back:], horizon)
+    else:
+        # (n, n_features, look_back) -> (n, look_back, n_features): still a view.
+        X = sliding_window_view(arr, look_back, axis=0)[:n_windows].swapaxes(1, 2)
+        future = arr[look_back:, positions]
+        # (n, n_targets, horizon) -> (n, horizon, n_targets) -> time-major rows.
+        y = sliding_window_view(future, horizon, axis=0).swapaxes(1, 2)
+        y = y.reshape(n_windows, horizon * len(positions))
+    y = np.array(y, order="C")  # own, writable copy
+    if y.shape[1] == 1:
+        y = y.ravel()
+    if known is not None:
+        X = _with_known_future(X, arr, look_back, horizon, known)
+    return X, y
+
+
+def _checked_series(series, look_back, horizon, target, future_covariates=None):
+    """A series as a float array, with its target columns and the columns
+    known ahead (None for a 1-D series, or without them), all checked."""
     arr, columns = _as_float_array(series)
     if arr.ndim not in (1, 2):
         raise ValueError(
@@ -676,23 +787,7 @@ def _windows_of_one(series, look_back, horizon, target, future_covariates=None):
         )
     if not np.isfinite(arr).all():
         raise ValueError("series contains NaN or infinity; impute or drop them first.")
-
-    if arr.ndim == 1:
-        X = sliding_window_view(arr, look_back)[:n_windows]
-        y = sliding_window_view(arr[look_back:], horizon)
-    else:
-        # (n, n_features, look_back) -> (n, look_back, n_features): still a view.
-        X = sliding_window_view(arr, look_back, axis=0)[:n_windows].swapaxes(1, 2)
-        future = arr[look_back:, positions]
-        # (n, n_targets, horizon) -> (n, horizon, n_targets) -> time-major rows.
-        y = sliding_window_view(future, horizon, axis=0).swapaxes(1, 2)
-        y = y.reshape(n_windows, horizon * len(positions))
-    y = np.array(y, order="C")  # own, writable copy
-    if y.shape[1] == 1:
-        y = y.ravel()
-    if known is not None:
-        X = _with_known_future(X, arr, look_back, horizon, known)
-    return X, y
+    return arr, positions, known
 
 
 def _with_known_future(X, arr, look_back, horizon, known):

@@ -1,0 +1,151 @@
+"""Peak memory, fit time and forecast time of LSTMForecaster on large panels.
+
+A synthetic daily panel of ``n_series`` series of ``n_days`` values each
+(a level per series, a weekly cycle, a slow trend and noise; all positive)
+is windowed with ``make_windows(panel, look_back=28, horizon=14)`` and
+``LSTMForecaster(horizon=14)`` is fitted at its defaults, then forecasts
+every series from its end. Each size runs in a subprocess of its own, so
+its peak resident memory (``ru_maxrss``) is its own; the table shows it next
+to the bytes of the panel's values and the bytes a materialised copy of the
+windows (``X`` and ``y`` as float64 arrays) would take.
+
+Sizes: 1k, 10k, 30k and 100k series of 200 days; ``--m5`` adds an M5-sized
+panel (30,490 series of 1,941 days); ``--sizes`` picks others. ``--quick``:
+a smoke run on tiny panels whose numbers mean nothing. Times depend on the
+machine and on what else runs on it; memory does not. Results are printed
+and appended, one JSON line per size as it finishes, to
+``benchmarks/results/scale.jsonl``.
+
+Run: ``python benchmarks/scale.py`` (about an hour on two CPU cores with
+``--m5``).
+"""
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+LOOK_BACK, HORIZON = 28, 14
+RESULTS = Path(__file__).resolve().parent / "results" / "scale.jsonl"
+
+
+def synthetic_panel(n_series, n_days, seed=0):
+    """``n_series`` positive daily series of ``n_days`` values (a list)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_days)
+    panel = []
+    for _ in range(n_series):
+        level = rng.lognormal(3.0, 1.0)
+        weekly = 1 + rng.uniform(0.05, 0.4) * np.sin(
+            2 * np.pi * (t + rng.integers(7)) / 7
+        )
+        trend = 1 + rng.normal(0, 0.001) * t
+        noise = rng.normal(1, 0.1, n_days)
+        panel.append(np.maximum(level * weekly * trend * noise, 0.0))
+    return panel
+
+
+def _peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(n_series, n_days, max_epochs="auto"):
+    """One size, in this process: prints one JSON line."""
+    import torch
+
+    torch.set_num_threads(int(torch.get_num_threads()))
+    from sklstm import LSTMForecaster, make_windows
+
+    start_mb = _peak_mb()
+    panel = synthetic_panel(n_series, n_days)
+    values_bytes = sum(s.nbytes for s in panel)
+    t0 = time.perf_counter()
+    X, y = make_windows(panel, look_back=LOOK_BACK, horizon=HORIZON)
+    windows_s = time.perf_counter() - t0
+    n_windows = len(X)
+    after_windows_mb = _peak_mb()
+    model = LSTMForecaster(horizon=HORIZON, max_epochs=max_epochs, random_state=0)
+    t0 = time.perf_counter()
+    model.fit(X, y)
+    fit_s = time.perf_counter() - t0
+    after_fit_mb = _peak_mb()
+    t0 = time.perf_counter()
+    forecasts = model.forecast(panel)
+    forecast_s = time.perf_counter() - t0
+    finite = bool(np.isfinite(np.asarray(forecasts)).all())
+    result = {
+        "n_series": n_series,
+        "n_days": n_days,
+        "n_windows": n_windows,
+        "values_MB": round(values_bytes / 1e6, 1),
+        "materialised_Xy_MB": round(n_windows * (LOOK_BACK + HORIZON) * 8 / 1e6, 1),
+        "batch_size": model.batch_size_,
+        "epochs": model.n_epochs_,
+        "make_windows_s": round(windows_s, 1),
+        "fit_s": round(fit_s, 1),
+        "forecast_s": round(forecast_s, 1),
+        "rss_at_start_MB": round(start_mb, 1),
+        "peak_rss_after_make_windows_MB": round(after_windows_mb, 1),
+        "peak_rss_after_fit_MB": round(after_fit_mb, 1),
+        "peak_rss_MB": round(_peak_mb(), 1),
+        "finite_forecasts": finite,
+    }
+    print(json.dumps(result))
+
+
+def run(sizes, label, max_epochs="auto"):
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n_series, n_days in sizes:
+        command = [sys.executable, __file__, "--child", str(n_series), str(n_days)]
+        command += ["--max-epochs", str(max_epochs)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            row = {
+                "n_series": n_series,
+                "n_days": n_days,
+                "error": done.stderr.strip().splitlines()[-1:],
+                "returncode": done.returncode,
+            }
+        else:
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+        row.update(label=label, machine=platform.node(), python=platform.python_version())
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+        with RESULTS.open("a") as f:
+            f.write(json.dumps(row) + "\n")
+    return rows
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", nargs=2, type=int, metavar=("N_SERIES", "N_DAYS"))
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[1_000, 10_000, 30_000, 100_000],
+        help="numbers of series of 200 days",
+    )
+    parser.add_argument("--days", type=int, default=200)
+    parser.add_argument("--m5", action="store_true", help="add 30,490 x 1,941")
+    parser.add_argument("--quick", action="store_true", help="smoke run")
+    parser.add_argument("--max-epochs", default="auto")
+    parser.add_argument("--label", default="", help="recorded with each row")
+    args = parser.parse_args()
+    epochs = args.max_epochs if args.max_epochs == "auto" else int(args.max_epochs)
+    if args.child:
+        child(*args.child, max_epochs=epochs)
+    else:
+        sizes = [(n, args.days) for n in args.sizes]
+        if args.m5:
+            sizes.append((30_490, 1_941))
+        if args.quick:
+            sizes, epochs = [(50, 60), (200, 60)], 1
+        run(sizes, args.label, epochs)
