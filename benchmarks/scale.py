@@ -115,7 +115,7 @@ def run(sizes, label, max_epochs="auto"):
             }
         else:
             row = json.loads(done.stdout.strip().splitlines()[-1])
-        row.update(label=label, machine=platform.node(), python=platform.python_version())
+        row.update(label=label, machine=platform.node())
         rows.append(row)
         print(json.dumps(row), flush=True)
         with RESULTS.open("a") as f:

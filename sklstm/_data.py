@@ -377,6 +377,11 @@ class _BatchIterator:
     ``i`` being the next ``batch_size`` windows of member ``i``'s order, so
     each member sees every window once per epoch in batches of its own, as
     if it were trained alone.
+
+    With ``max_samples`` (and shuffling), an epoch is the first
+    ``max_samples`` windows of each order: a random sample of them drawn
+    without replacement, anew every epoch (``max_epochs="auto"`` on more
+    than ``_WINDOW_PASSES`` windows, see ``sklstm._base``).
     """
 
     def __init__(
@@ -386,6 +391,7 @@ class _BatchIterator:
         shuffle=False,
         n_members=1,
         generator=None,
+        max_samples=None,
         **kwargs,
     ):
         self.dataset = dataset
@@ -393,9 +399,16 @@ class _BatchIterator:
         self.shuffle = shuffle
         self.n_members = n_members
         self.generator = generator
+        self.max_samples = max_samples
+
+    def _n_drawn(self):
+        n = len(self.dataset)
+        if self.shuffle and self.max_samples is not None:
+            return min(n, self.max_samples)
+        return n
 
     def __len__(self):
-        return math.ceil(len(self.dataset) / self.batch_size)
+        return math.ceil(self._n_drawn() / self.batch_size)
 
     def __iter__(self):
         n = len(self.dataset)
@@ -403,13 +416,14 @@ class _BatchIterator:
             # Drawn on the CPU whatever the device, so that a seed gives the
             # same batches everywhere; moved once per epoch to index tensors
             # that live on a GPU.
+            n_drawn = self._n_drawn()
             orders = [
-                torch.randperm(n, generator=self.generator)
+                torch.randperm(n, generator=self.generator)[:n_drawn]
                 for _ in range(self.n_members)
             ]
             if isinstance(self.dataset, _WindowDataset):
                 orders = [order.to(self.dataset.device) for order in orders]
-            for start in range(0, n, self.batch_size):
+            for start in range(0, n_drawn, self.batch_size):
                 end = start + self.batch_size
                 yield self.dataset[torch.cat([order[start:end] for order in orders])]
         else:
