@@ -16,8 +16,16 @@ machine and on what else runs on it; memory does not. Results are printed
 and appended, one JSON line per size as it finishes, to
 ``benchmarks/results/scale.jsonl``.
 
+``--budget N_SERIES`` compares training budgets instead: it fits on all but
+the last 14 days of each series of an ``N_SERIES`` x 200 panel with the
+default budget (beyond 1.6M windows, one epoch of 1.6M windows drawn at
+random), with one full epoch over all windows, and with 30 sampled epochs
+of 1.6M / 30 windows, for each of ``--seeds``, and reports the sMAPE and
+MASE of the forecasts of those 14 days next to the seasonal naive
+forecast's (``benchmarks/results/scale_budgets.jsonl``).
+
 Run: ``python benchmarks/scale.py`` (about an hour on two CPU cores with
-``--m5``).
+``--m5``), ``python benchmarks/scale.py --budget 30000``.
 """
 
 import argparse
@@ -99,6 +107,81 @@ def child(n_series, n_days, max_epochs="auto"):
     print(json.dumps(result))
 
 
+# The training budgets --budget compares on a panel beyond the 1.6M window
+# passes: the default (one epoch of 1.6M windows drawn at random), one full
+# epoch over every window (what the defaults did before sampling), and 30
+# epochs of 1.6M / 30 windows each (the cosine schedule then anneals).
+BUDGETS = ("default", "full-epoch", "30-sampled-epochs")
+
+
+def budget_child(n_series, n_days, budget, seed):
+    """Fit on all but the last ``HORIZON`` days of every series with one of
+    ``BUDGETS``, forecast them; prints one JSON line of errors."""
+    import sklstm._base
+    from sklstm import LSTMForecaster, make_windows
+
+    panel = synthetic_panel(n_series, n_days)
+    train = [s[:-HORIZON] for s in panel]
+    X, y = make_windows(train, look_back=LOOK_BACK, horizon=HORIZON)
+    params = {}
+    if budget == "full-epoch":
+        params["max_epochs"] = 1
+    elif budget == "30-sampled-epochs":
+        passes = sklstm._base._WINDOW_PASSES
+        sklstm._base._auto_budget = lambda n: (256, 30)
+        sklstm._base._auto_samples_per_epoch = lambda n: passes // 30
+    model = LSTMForecaster(horizon=HORIZON, random_state=seed, **params)
+    t0 = time.perf_counter()
+    model.fit(X, y)
+    fit_s = time.perf_counter() - t0
+    pred = np.asarray(model.forecast(train))
+    truth = np.stack([s[-HORIZON:] for s in panel])
+    naive = np.stack([np.resize(s[-7:], HORIZON) for s in train])
+    scale = np.array([np.abs(s[7:] - s[:-7]).mean() for s in train])[:, None]
+
+    def smape(p):
+        total = np.abs(truth) + np.abs(p)
+        ratio = np.where(total > 0, np.abs(truth - p) / np.maximum(total, 1e-12), 0)
+        return float(200 * ratio.mean())
+
+    print(
+        json.dumps(
+            {
+                "n_series": n_series,
+                "n_windows": len(X),
+                "budget": budget,
+                "seed": seed,
+                "epochs": model.n_epochs_,
+                "fit_s": round(fit_s, 1),
+                "smape": round(smape(pred), 3),
+                "mase": round(float((np.abs(truth - pred) / scale).mean()), 4),
+                "seasonal_naive_smape": round(smape(naive), 3),
+                "seasonal_naive_mase": round(
+                    float((np.abs(truth - naive) / scale).mean()), 4
+                ),
+            }
+        )
+    )
+
+
+def run_budgets(n_series, n_days, seeds, label):
+    """Each budget of ``BUDGETS`` and seed in a subprocess; appends rows."""
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    for seed in seeds:
+        for budget in BUDGETS:
+            command = [sys.executable, __file__, "--budget-child", str(n_series)]
+            command += [str(n_days), budget, str(seed)]
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode:
+                row = {"budget": budget, "seed": seed, "error": done.stderr[-500:]}
+            else:
+                row = json.loads(done.stdout.strip().splitlines()[-1])
+            row.update(label=label, machine=platform.node())
+            print(json.dumps(row), flush=True)
+            with RESULTS.with_name("scale_budgets.jsonl").open("a") as f:
+                f.write(json.dumps(row) + "\n")
+
+
 def run(sizes, label, max_epochs="auto"):
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -138,10 +221,23 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="smoke run")
     parser.add_argument("--max-epochs", default="auto")
     parser.add_argument("--label", default="", help="recorded with each row")
+    parser.add_argument(
+        "--budget",
+        type=int,
+        metavar="N_SERIES",
+        help="compare the training budgets on N_SERIES series instead",
+    )
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--budget-child", nargs=4)
     args = parser.parse_args()
     epochs = args.max_epochs if args.max_epochs == "auto" else int(args.max_epochs)
     if args.child:
         child(*args.child, max_epochs=epochs)
+    elif args.budget_child:
+        n_series, n_days, budget, seed = args.budget_child
+        budget_child(int(n_series), int(n_days), budget, int(seed))
+    elif args.budget:
+        run_budgets(args.budget, args.days, args.seeds, args.label)
     else:
         sizes = [(n, args.days) for n in args.sizes]
         if args.m5:
