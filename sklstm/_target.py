@@ -540,7 +540,9 @@ def _choose_target_transform_blocks(blocks, gather):
     for target, y2 in blocks:
         lowest = min(lowest, np.nanmin(target), np.nanmin(y2))
         ok = ~(np.isnan(target).any(axis=1) | np.isnan(y2).any(axis=1))
-        complete.append(np.flatnonzero(ok) + n_rows)
+        # Four bytes per window where they suffice: there may be millions.
+        index = np.int32 if n_rows + len(ok) < 2**31 else np.int64
+        complete.append((np.flatnonzero(ok) + n_rows).astype(index))
         n_rows += len(target)
         kept = target[ok]
         if len(kept):

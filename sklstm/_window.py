@@ -566,8 +566,9 @@ def _panel_windows(arrays, look_back, horizon, positions, known):
     n_windows = lengths - look_back - horizon + 1
     # int32 where it can: the starts are the only array per window.
     index = np.int32 if len(values) < 2**31 - 1 else np.int64
-    starts = np.repeat(first_rows - np.cumsum(n_windows) + n_windows, n_windows)
-    starts = (starts + np.arange(n_windows.sum())).astype(index)
+    first_row_less_window = first_rows - np.cumsum(n_windows) + n_windows
+    starts = np.repeat(first_row_less_window.astype(index), n_windows)
+    starts += np.arange(len(starts), dtype=index)
     if known is None:
         X = _PanelWindows(values, starts, look_back, ndim=2 if univariate else 3)
     else:
