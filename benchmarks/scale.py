@@ -212,9 +212,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--sizes",
         type=int,
-        nargs="+",
+        nargs="*",
         default=[1_000, 10_000, 30_000, 100_000],
-        help="numbers of series of 200 days",
+        help="numbers of series of 200 days (none: only --m5)",
     )
     parser.add_argument("--days", type=int, default=200)
     parser.add_argument("--m5", action="store_true", help="add 30,490 x 1,941")
