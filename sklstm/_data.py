@@ -216,26 +216,27 @@ class _PanelWindows(np.lib.mixins.NDArrayOperatorsMixin):
         return out[0] if single else out
 
     def __getitem__(self, key):
-        rest = ()
+        full_key, rest = key, ()
         if isinstance(key, tuple):
             key, *rest = key
-            rest = [k for k in rest if k is not Ellipsis]
-            if len(rest) > 1 and rest[1] != slice(None):
-                return np.asarray(self)[(key, *rest)]
-            rest = rest[:1]
-        if rest and self._ndim == 2 and rest[0] == slice(None, 1):
-            # The first value of each row of targets: the first step of the
-            # first column.
-            columns = np.arange(self.values.shape[1])
-            columns = columns if self.columns is None else self.columns
-            return self._like(length=1, columns=columns[:1])[key]
-        if rest and rest[0] != slice(None):
+            # Trailing ``...`` and ``:`` select everything: drop them.
+            while rest and _selects_all(rest[-1]):
+                rest.pop()
+            if any(k is Ellipsis for k in (key, *rest)) or len(rest) > 1:
+                return np.asarray(self)[full_key]
+        if rest:
             step = rest[0]
-            if self._ndim != 3 or not isinstance(step, slice):
-                return np.asarray(self)[(key, *rest)]
-            first, stop, stride = step.indices(self.length)
-            if stride != 1:
-                return np.asarray(self)[(key, *rest)]
+            if not isinstance(step, slice) or step.step not in (None, 1):
+                return np.asarray(self)[full_key]
+            if self._ndim == 2 and step == slice(None, 1):
+                # The first value of each row of targets: the first step of
+                # the first column (the recursive strategy's target).
+                columns = np.arange(self.values.shape[1])
+                columns = columns if self.columns is None else self.columns
+                return self._like(length=1, columns=columns[:1])[key]
+            if self._ndim != 3:
+                return np.asarray(self)[full_key]
+            first, stop, _ = step.indices(self.length)
             stop = max(stop, first)
             windows = self._like(
                 shift=self.shift + first,
@@ -252,23 +253,13 @@ class _PanelWindows(np.lib.mixins.NDArrayOperatorsMixin):
         index = np.asarray(key)
         if index.dtype == bool or index.dtype.kind in "iu":
             return self._like(self.starts[index])
-        return np.asarray(self)[key]
+        return np.asarray(self)[full_key]
 
     def reshape(self, *shape):
         """3-D windows of one column, ``(n, length, 1)``, lazily; else a copy."""
         shape = tuple(shape[0]) if len(shape) == 1 else tuple(shape)
-        if self._ndim == 2 and self.n_columns == 1 and shape == (len(self), -1, 1):
-            shape = (len(self), self.length, 1)
-        if (
-            self._ndim == 2
-            and self.n_columns == 1
-            and shape
-            == (
-                len(self),
-                self.length,
-                1,
-            )
-        ):
+        one_column = self._ndim == 2 and self.n_columns == 1
+        if one_column and shape in ((len(self), -1, 1), (len(self), self.length, 1)):
             return self._like(ndim=3)
         if shape == self.shape:
             return self
@@ -284,6 +275,10 @@ class _PanelWindows(np.lib.mixins.NDArrayOperatorsMixin):
     def __iter__(self):
         for i in range(len(self)):
             yield self.gather(i)
+
+
+def _selects_all(key):
+    return key is Ellipsis or (isinstance(key, slice) and key == slice(None))
 
 
 def _take(rows, index):

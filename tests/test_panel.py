@@ -534,13 +534,15 @@ LAZY_FITS = [
 ]
 
 
-@pytest.mark.parametrize("params", LAZY_FITS)
-@pytest.mark.parametrize("covariates", [False, True])
+@pytest.mark.parametrize(
+    "params, covariates",
+    [(params, False) for params in LAZY_FITS]
+    # With inputs known ahead (a calendar column and a static one).
+    + [(params, True) for params in LAZY_FITS if "strategy" not in params],
+)
 def test_fit_on_lazy_panel_windows_equals_fit_on_their_copy(params, covariates):
     frames, statics = _sales_panel()
     if covariates:
-        if params.get("strategy") == "recursive":
-            pytest.skip("the static covariate is known ahead, the weekend too")
         kwargs = dict(
             target="sales", future_covariates="weekend", static_covariates=statics
         )
@@ -616,3 +618,27 @@ def test_cross_validation_on_lazy_panel_never_copies_the_windows(monkeypatch):
     # Only the test folds' targets (3 steps) were copied, for the scores;
     # no window (14 steps) was.
     assert copies and set(copies) == {3}
+
+
+def test_panel_windows_index_like_the_array_they_copy():
+    panel = _series([12, 9], n_features=3)
+    X, y = make_windows(panel, look_back=4, horizon=2, target=[0, 2])
+    X_ref, y_ref = _reference(panel, 4, 2, target=[0, 2])
+    keys = [
+        (slice(None), slice(1, 3)),
+        (slice(2, 6), slice(None), slice(None)),
+        (Ellipsis, 1),
+        (0, Ellipsis, 2),
+        (slice(None), slice(None), np.array([2, 0])),
+        (np.array([3, 1]), slice(0, 4, 2)),
+        (slice(None), 1),
+        (-1,),
+        Ellipsis,
+    ]
+    for key in keys:
+        assert_array_equal(np.asarray(X[key]), X_ref[key])
+    for key in [(slice(None), slice(None, 1)), (slice(1, 5), 3), (slice(None),)]:
+        assert_array_equal(np.asarray(y[key]), y_ref[key])
+    assert_array_equal(np.asarray(X.reshape(len(X), -1)), X_ref.reshape(len(X), -1))
+    assert_array_equal(X.copy(), X_ref)
+    assert_array_equal(np.stack(list(X[:3])), X_ref[:3])
