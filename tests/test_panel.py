@@ -642,3 +642,20 @@ def test_panel_windows_index_like_the_array_they_copy():
     assert_array_equal(np.asarray(X.reshape(len(X), -1)), X_ref.reshape(len(X), -1))
     assert_array_equal(X.copy(), X_ref)
     assert_array_equal(np.stack(list(X[:3])), X_ref[:3])
+
+
+def test_regressor_and_pipeline_read_lazy_panel_windows():
+    from sklearn.preprocessing import FunctionTransformer
+
+    from sklstm import LSTMRegressor
+
+    panel = _series([30, 22, 26], n_features=2)
+    X, y = make_windows([s / 1000 for s in panel], look_back=5, horizon=1, target=0)
+    settings = dict(hidden_size=4, max_epochs=2, random_state=0)
+    lazy = LSTMRegressor(**settings).fit(X, y)
+    copied = LSTMRegressor(**settings).fit(np.asarray(X), np.asarray(y))
+    assert_array_equal(lazy.predict(X), copied.predict(np.asarray(X)))
+    # A step of another library reads a copy of the windows.
+    flat = FunctionTransformer(lambda W: np.asarray(W).reshape(len(W), -1))
+    pipe = make_pipeline(flat, Ridge()).fit(X, y)
+    assert pipe.predict(X).shape == (len(X),)
