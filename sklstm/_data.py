@@ -194,6 +194,17 @@ class _PanelWindows(np.lib.mixins.NDArrayOperatorsMixin):
         out = self.gather(slice(None))
         return out if dtype is None else out.astype(dtype, copy=False)
 
+    def __getattr__(self, name):
+        # ndarray's usual methods and attributes, on a copy; anything else
+        # (e.g. ``iloc``, which scikit-learn probes for) is missing, without
+        # copying the windows to find out.
+        if name in _READ_FROM_A_COPY:
+            return getattr(np.asarray(self), name)
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}; "
+            "np.asarray(X) copies the windows into an ndarray"
+        )
+
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         # Arithmetic and numpy functions work on a materialised copy.
         inputs = [np.asarray(x) if isinstance(x, _PanelWindows) else x for x in inputs]
@@ -275,6 +286,12 @@ class _PanelWindows(np.lib.mixins.NDArrayOperatorsMixin):
     def __iter__(self):
         for i in range(len(self)):
             yield self.gather(i)
+
+
+_READ_FROM_A_COPY = frozenset(
+    "T all any argmax argmin astype clip flatten max mean min ravel round "
+    "squeeze std sum tolist transpose var".split()
+)
 
 
 def _selects_all(key):

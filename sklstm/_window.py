@@ -436,8 +436,9 @@ def make_windows(
     mask gives the windows of the same buffer (which is how
     :class:`~sklearn.model_selection.GridSearchCV` and ``cross_val_score``
     split them), and :class:`LSTMForecaster` trains on them reading one
-    batch of windows at a time. ``np.asarray(X)`` (or arithmetic, or any
-    other estimator) copies the windows into an ndarray.
+    batch of windows at a time. ``np.asarray(X)`` copies the windows into
+    an ndarray, and so do arithmetic, the usual ndarray methods (``mean``,
+    ``astype``, ...) and the estimators of other libraries.
 
     Examples
     --------

@@ -1,5 +1,6 @@
 """Panels of many series: make_windows, SlidingWindowTransformer, forecast."""
 
+import pickle
 import numpy as np
 import pandas as pd
 import pytest
@@ -642,6 +643,13 @@ def test_panel_windows_index_like_the_array_they_copy():
     assert_array_equal(np.asarray(X.reshape(len(X), -1)), X_ref.reshape(len(X), -1))
     assert_array_equal(X.copy(), X_ref)
     assert_array_equal(np.stack(list(X[:3])), X_ref[:3])
+    assert_array_equal(X.mean(axis=0), X_ref.mean(axis=0))
+    assert X.astype(np.float32).dtype == np.float32
+    assert not hasattr(X, "iloc")
+    # Parallel searches pickle them to their workers.
+    restored = pickle.loads(pickle.dumps(X[2:7]))
+    assert isinstance(restored, _PanelWindows)
+    assert_array_equal(np.asarray(restored), X_ref[2:7])
 
 
 def test_regressor_and_pipeline_read_lazy_panel_windows():
