@@ -1,6 +1,7 @@
 """Panels of many series: make_windows, SlidingWindowTransformer, forecast."""
 
 import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
