@@ -429,8 +429,12 @@ class _BatchIterator:
             # same batches everywhere; moved once per epoch to index tensors
             # that live on a GPU.
             n_drawn = self._n_drawn()
+            # A sample of many windows draws its permutation in int32 (half
+            # the memory: this is the one array per window of an epoch).
+            sampled = n_drawn < n and n < 2**31
+            dtype = torch.int32 if sampled else torch.int64
             orders = [
-                torch.randperm(n, generator=self.generator)[:n_drawn]
+                torch.randperm(n, generator=self.generator, dtype=dtype)[:n_drawn]
                 for _ in range(self.n_members)
             ]
             if isinstance(self.dataset, _WindowDataset):

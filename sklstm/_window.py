@@ -567,9 +567,12 @@ def _panel_windows(arrays, look_back, horizon, positions, known):
     n_windows = lengths - look_back - horizon + 1
     # int32 where it can: the starts are the only array per window.
     index = np.int32 if len(values) < 2**31 - 1 else np.int64
-    first_row_less_window = first_rows - np.cumsum(n_windows) + n_windows
-    starts = np.repeat(first_row_less_window.astype(index), n_windows)
-    starts += np.arange(len(starts), dtype=index)
+    starts = np.empty(n_windows.sum(), dtype=index)
+    end = 0
+    for first, n in zip(first_rows, n_windows):
+        # Filled series by series: no temporary array of all the windows.
+        starts[end : end + n] = np.arange(first, first + n)
+        end += n
     if known is None:
         X = _PanelWindows(values, starts, look_back, ndim=2 if univariate else 3)
     else:
