@@ -318,8 +318,9 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     time-major; pass ``n_features`` to read them.
 
     Windows cut from one long series by :func:`~sklstm.make_windows` are a
-    strided view of it; :meth:`fit` recognises such views and gathers each
-    batch from the series, so the windows are never copied.
+    strided view of it, and those of a panel read from one buffer of its
+    series; :meth:`fit` recognises both and gathers each batch from the
+    series, so the windows are never copied.
 
     Time steps whose features are all NaN are skipped, as in
     :class:`LSTMRegressor`; with ``difference``, a step next to a missing one
