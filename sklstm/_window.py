@@ -530,7 +530,6 @@ def make_windows(
             # (e.g. DataFrames with their columns in other orders): window
             # each on its own and copy.
             return _copied_panel_windows(
-                arrays,
                 pieces,
                 panel,
                 statics,
@@ -592,7 +591,6 @@ def _panel_windows(arrays, look_back, horizon, positions, known):
 
 
 def _copied_panel_windows(
-    arrays,
     pieces,
     panel,
     statics,

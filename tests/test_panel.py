@@ -668,3 +668,16 @@ def test_regressor_and_pipeline_read_lazy_panel_windows():
     flat = FunctionTransformer(lambda W: np.asarray(W).reshape(len(W), -1))
     pipe = make_pipeline(flat, Ridge()).fit(X, y)
     assert pipe.predict(X).shape == (len(X),)
+
+
+def test_panel_of_frames_with_columns_in_other_orders_is_copied():
+    # The target is another column position in each series: the windows of
+    # each are cut on their own and copied, as before lazy windows.
+    a = pd.DataFrame({"sales": np.arange(10.0), "price": np.arange(10.0) + 50})
+    b = a[["price", "sales"]] + 100
+    X, y = make_windows([a, b], look_back=3, horizon=2, target="sales")
+    X_a, y_a = make_windows(a, look_back=3, horizon=2, target="sales")
+    X_b, y_b = make_windows(b, look_back=3, horizon=2, target="sales")
+    assert isinstance(X, np.ndarray)
+    assert_array_equal(X, np.concatenate([X_a, X_b]))
+    assert_array_equal(y, np.concatenate([y_a, y_b]))
