@@ -153,8 +153,8 @@ def budget_child(n_series, n_days, budget, seed):
                 "seed": seed,
                 "epochs": model.n_epochs_,
                 "fit_s": round(fit_s, 1),
-                "smape": round(smape(pred), 3),
-                "mase": round(float((np.abs(truth - pred) / scale).mean()), 4),
+                "smape": round(smape(pred), 5),
+                "mase": round(float((np.abs(truth - pred) / scale).mean()), 6),
                 "seasonal_naive_smape": round(smape(naive), 3),
                 "seasonal_naive_mase": round(
                     float((np.abs(truth - naive) / scale).mean()), 4
@@ -164,11 +164,11 @@ def budget_child(n_series, n_days, budget, seed):
     )
 
 
-def run_budgets(n_series, n_days, seeds, label):
-    """Each budget of ``BUDGETS`` and seed in a subprocess; appends rows."""
+def run_budgets(n_series, n_days, seeds, label, budgets=BUDGETS):
+    """Each of ``budgets`` and seed in a subprocess; appends rows."""
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     for seed in seeds:
-        for budget in BUDGETS:
+        for budget in budgets:
             command = [sys.executable, __file__, "--budget-child", str(n_series)]
             command += [str(n_days), budget, str(seed)]
             done = subprocess.run(command, capture_output=True, text=True)
@@ -228,6 +228,7 @@ if __name__ == "__main__":
         help="compare the training budgets on N_SERIES series instead",
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--budgets", nargs="+", choices=BUDGETS, default=BUDGETS)
     parser.add_argument("--budget-child", nargs=4)
     args = parser.parse_args()
     epochs = args.max_epochs if args.max_epochs == "auto" else int(args.max_epochs)
@@ -237,7 +238,7 @@ if __name__ == "__main__":
         n_series, n_days, budget, seed = args.budget_child
         budget_child(int(n_series), int(n_days), budget, int(seed))
     elif args.budget:
-        run_budgets(args.budget, args.days, args.seeds, args.label)
+        run_budgets(args.budget, args.days, args.seeds, args.label, args.budgets)
     else:
         sizes = [(n, args.days) for n in args.sizes]
         if args.m5:
