@@ -29,6 +29,7 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 from ._data import (  # noqa: F401
     _BatchIterator,
     _LazyWindowDataset,
+    _PanelWindows,
     _TailSplit,
     _WindowDataset,
 )
@@ -57,7 +58,12 @@ from .exceptions import TrainingDivergedError, VersionMismatchWarning
 # all. At 256 this is the panel setting chosen on the validation blocks of
 # the accuracy benchmark's competition panels (batch 256, 30 epochs, at most
 # 1.6M window passes: 30 epochs had beaten 60, and 1.6M passes 800k); the
-# sizes between interpolate the two.
+# sizes between interpolate the two. Beyond 1.6M samples (a panel of tens of
+# thousands of series), one epoch of max_epochs="auto" is a random sample of
+# 1.6M of them, drawn anew without replacement from the fit's own generator:
+# training time stops growing with the data, and every sample is equally
+# likely to be drawn, so a series weighs by its number of windows as it does
+# in a full epoch. Smaller data train on every sample, as before.
 _AUTO_BATCH = (32, 256)
 _WINDOW_PASSES = 1_600_000
 
@@ -70,6 +76,12 @@ def _auto_budget(n_samples):
     epochs = round(100 * (_AUTO_BATCH[0] / batch_size) ** 0.58)
     epochs = min(epochs, math.ceil(_WINDOW_PASSES / max(n_samples, 1)))
     return batch_size, max(1, epochs)
+
+
+def _auto_samples_per_epoch(n_samples):
+    """Samples one epoch of ``max_epochs="auto"`` draws: None (all of them)
+    up to ``_WINDOW_PASSES``, else ``_WINDOW_PASSES``."""
+    return _WINDOW_PASSES if n_samples > _WINDOW_PASSES else None
 
 
 def _generator_on(device, seed, cpu_generator):
@@ -231,7 +243,24 @@ class _BaseLSTM(BaseEstimator):
         return X3
 
     def _validate_X(self, X, reset):
-        """Validate ``X`` and return it as ``(n_samples, seq_len, n_features)``."""
+        """Validate ``X`` and return it as ``(n_samples, seq_len, n_features)``.
+
+        The windows of a panel from :func:`~sklstm.make_windows` stay lazy
+        views of their buffer: ``make_windows`` checked its values, so only
+        the shape and the number of features are validated here, on the
+        first window.
+        """
+        if isinstance(X, _PanelWindows):
+            with explain_input_errors(self, "X"):
+                validate_data(
+                    self,
+                    X.gather(slice(0, 1)),
+                    reset=reset,
+                    allow_nd=True,
+                    dtype="numeric",
+                    ensure_all_finite="allow-nan",
+                )
+            return self._to_3d(X, reset=reset)
         with explain_input_errors(self, "X"):
             X = validate_data(
                 self,
@@ -348,18 +377,26 @@ class _BaseLSTM(BaseEstimator):
 
         ``"auto"`` sizes both by the number of training samples (see
         :func:`_auto_budget`); integers are used as they are. ``epochs`` is
-        the call's (``max_epochs`` for ``fit``, 1 for ``partial_fit``).
+        the call's (``max_epochs`` for ``fit``, 1 for ``partial_fit``). With
+        ``"auto"`` epochs and more than ``_WINDOW_PASSES`` samples, each
+        epoch trains on a random sample of ``_WINDOW_PASSES`` of them.
         """
         auto_batch, auto_epochs = _auto_budget(n_samples)
         batch_size = auto_batch if self.batch_size == "auto" else self.batch_size
+        per_epoch = None
         if epochs == "auto":
             epochs = auto_epochs
+            per_epoch = _auto_samples_per_epoch(n_samples)
         self.batch_size_ = int(batch_size)
         self.net_.set_params(batch_size=self.batch_size_)
+        # Read by _BatchIterator; set as an attribute, as skorch's set_params
+        # would try to re-initialise an initialised net for it.
+        self.net_.iterator_train__max_samples = per_epoch
         if self.verbose and "auto" in (self.batch_size, self.max_epochs):
+            sampled = f", {per_epoch:,} samples drawn per epoch" if per_epoch else ""
             print(
                 f"{type(self).__name__}: {n_samples:,} training samples: "
-                f"batch_size={self.batch_size_}, max_epochs={epochs} "
+                f"batch_size={self.batch_size_}, max_epochs={epochs}{sampled} "
                 f"(batch_size={self.batch_size!r}, max_epochs={self.max_epochs!r})"
             )
         return int(epochs)

@@ -26,8 +26,13 @@ max_epochs : int or "auto", default="auto"
     {samples} ``n``: 100 epochs up to ``n = 2048``, then fewer as the batches
     grow (67, 45 and 30 epochs with batches of 64, 128 and 256), and at
     most 1.6 million {sample} passes (a panel of 100,000 windows trains 16
-    epochs). ``n_epochs_`` holds the number trained; ``verbose=1`` prints
-    the choice.""",
+    epochs). Beyond 1.6 million training {samples}, ``"auto"`` trains one
+    epoch on a random sample of 1.6 million of them, drawn without
+    replacement from the fit's own generator, so every {sample} is equally
+    likely to be seen (a series weighs by its number of windows, as in a
+    full epoch) and the training time stops growing with the data. An int
+    trains on every {sample} in every epoch. ``n_epochs_`` holds the number
+    trained; ``verbose=1`` prints the choice.""",
     "batch_size": """\
 batch_size : int or "auto", default="auto"
     Number of {samples} per gradient step, also the (padded) size of the

@@ -13,7 +13,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import _BaseLSTM, _check_n_samples
-from ._data import _LazyWindowDataset, _WindowDataset, _WindowSource
+from ._data import (
+    _LazyWindowDataset,
+    _PanelWindows,
+    _take,
+    _WindowDataset,
+    _WindowSource,
+)
 from ._docstring import _fill_doc
 from ._frames import _as_forecast, _interval_frame
 from ._intervals import _check_coverage, _IntervalMixin
@@ -22,7 +28,12 @@ from ._module import LOSSES as _LOSSES
 from ._module import _RowWeightedLoss
 from ._parallel import _check_process_group
 from ._scaling import _Scaler
-from ._target import _TARGET_TRANSFORMS, _choose_target_transform, _WindowTransform
+from ._target import (
+    _TARGET_TRANSFORMS,
+    _choose_target_transform,
+    _choose_target_transform_blocks,
+    _WindowTransform,
+)
 from ._validation import explain_input_errors
 from ._window import (
     _check_positive_int,
@@ -309,8 +320,9 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
     time-major; pass ``n_features`` to read them.
 
     Windows cut from one long series by :func:`~sklstm.make_windows` are a
-    strided view of it; :meth:`fit` recognises such views and gathers each
-    batch from the series, so the windows are never copied.
+    strided view of it, and those of a panel read from one buffer of its
+    series; :meth:`fit` recognises both and gathers each batch from the
+    series, so the windows are never copied.
 
     Time steps whose features are all NaN are skipped, as in
     :class:`LSTMRegressor`; with ``difference``, a step next to a missing one
@@ -506,6 +518,17 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         return X3
 
     def _targets(self, y, n_samples):
+        if isinstance(y, _PanelWindows):
+            # The targets of a panel's windows stay views of its buffer.
+            expected = (n_samples,) if self.horizon == 1 else (n_samples, self.horizon)
+            if y.shape != expected:
+                raise ValueError(
+                    f"y must have shape {expected} for horizon={self.horizon}: "
+                    f"one row of future values per window; got {y.shape}. Build "
+                    "aligned pairs with make_windows(series, look_back, "
+                    f"horizon={self.horizon})."
+                )
+            return y.rows()
         y = np.asarray(y, dtype=np.float64)
         if self.horizon == 1 and y.ndim == 2 and y.shape[1] == 1:
             warnings.warn(
@@ -560,14 +583,23 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         X3 = self._windows(
             X, reset=first, prep=_WindowTransform.of(self, asked) if first else None
         )
-        y = self._validate_y(y)
+        # The targets of a panel's windows: checked by make_windows, read
+        # from its buffer as they are needed.
+        if not isinstance(y, _PanelWindows):
+            y = self._validate_y(y)
         _check_n_samples(X3, y)
         y2 = self._targets(y, len(X3))
         # Choose the target transform.
         if first:
             self.target_transform_ = self._choose_transform(X3, y2)
         prep = _WindowTransform.of(self)
-        prep.check_domain(y2, "y", chosen=self._auto_chosen())
+        if isinstance(y2, _PanelWindows):
+            for block in _WindowSource(X3).slices():
+                prep.check_domain(
+                    _take(y2, block), "y", block.start, chosen=self._auto_chosen()
+                )
+        else:
+            prep.check_domain(y2, "y", chosen=self._auto_chosen())
         # Hold out the most recent windows to calibrate the intervals on.
         n_train, start = self._split_for_calibration(len(X3), gap=self.horizon - 1)
         X_cal, y_cal = X3[start:], y2[start:]
@@ -601,8 +633,18 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         """``target_transform``, or ``"auto"``'s choice on the training data."""
         if self.target_transform != "auto":
             return self.target_transform
-        past = X3[:, : self.look_back_, self.target_index]
-        chosen = _choose_target_transform(past, y2)
+        if isinstance(X3, _PanelWindows):
+            # A panel's windows, read a block at a time.
+            past, channel = X3[:, : self.look_back_], self.target_index
+
+            def gather(rows):
+                return past.gather(rows)[:, :, channel], _take(y2, rows)
+
+            blocks = (gather(b) for b in _WindowSource(past).slices())
+            chosen = _choose_target_transform_blocks(blocks, gather)
+        else:
+            past = X3[:, : self.look_back_, self.target_index]
+            chosen = _choose_target_transform(past, y2)
         if self.verbose:
             print(f"{type(self).__name__}: target_transform='auto' chose {chosen!r}")
         return chosen
@@ -617,7 +659,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         def blocks():
             for block in source.slices():
                 if prepared is None:
-                    yield prep.transform_pairs(source.take(block), y2[block])[:2]
+                    yield prep.transform_pairs(source.take(block), _take(y2, block))[:2]
                 else:
                     yield prepared[0][block], prepared[1][block]
 

@@ -12,6 +12,7 @@ estimator builds one where it needs it (:meth:`_KnownAhead.of`).
 import numpy as np
 import pandas as pd
 
+from ._data import _WindowSource
 from ._window import _split_panel
 
 
@@ -59,11 +60,18 @@ class _KnownAhead:
         window_length, n_channels = X3.shape[1:]
         if n_channels < 2 or window_length <= horizon:
             return ()
-        tail = np.isnan(X3[:, window_length - horizon :])
-        if not tail[:, :, target_index].all():
-            return ()
-        observed = ~tail.any(axis=(0, 1))
-        partly = ~observed & ~tail.all(axis=(0, 1))
+        # Read a block of windows at a time: the windows may be lazy views.
+        tail = _WindowSource(X3[:, window_length - horizon :])
+        missing_any = np.zeros(n_channels, dtype=bool)
+        missing_all = np.ones(n_channels, dtype=bool)
+        for block in tail.slices():
+            nan = np.isnan(tail.take(block))
+            if not nan[:, :, target_index].all():
+                return ()
+            missing_any |= nan.any(axis=(0, 1))
+            missing_all &= nan.all(axis=(0, 1))
+        observed = ~missing_any
+        partly = ~observed & ~missing_all
         partly[target_index] = False
         if partly.any():
             raise ValueError(

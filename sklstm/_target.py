@@ -512,6 +512,7 @@ def _choose_target_transform(target, y2):
     sMAPE win. Negative values, or too few complete windows to judge, keep
     the values as they are.
     """
+    target, y2 = np.asarray(target), np.asarray(y2)
     if min(np.nanmin(target), np.nanmin(y2)) < 0:
         return None
     complete = ~(np.isnan(target).any(axis=1) | np.isnan(y2).any(axis=1))
@@ -522,6 +523,50 @@ def _choose_target_transform(target, y2):
     if len(target) > _AUTO_MAX_WINDOWS:
         rows = np.linspace(0, len(target) - 1, _AUTO_MAX_WINDOWS).astype(int)
         target, y2, held_out = target[rows], y2[rows], held_out[rows]
+    return _smaller_error(target, y2, held_out)
+
+
+def _choose_target_transform_blocks(blocks, gather):
+    """:func:`_choose_target_transform` of windows read a block at a time.
+
+    ``blocks`` yields ``(target, y2)`` of consecutive blocks of the windows,
+    ``gather(rows)`` returns those of the windows at ``rows``: the choice
+    reads every window once, a block at a time, and then only the (at most
+    ``_AUTO_MAX_WINDOWS``) windows it judges on, never all of them at once.
+    Same choice as :func:`_choose_target_transform` on all the windows.
+    """
+    lowest, n_rows, previous = np.inf, 0, None
+    complete, follows = [], []
+    for target, y2 in blocks:
+        lowest = min(lowest, np.nanmin(target), np.nanmin(y2))
+        ok = ~(np.isnan(target).any(axis=1) | np.isnan(y2).any(axis=1))
+        # Four bytes per window where they suffice: there may be millions.
+        index = np.int32 if n_rows + len(ok) < 2**31 else np.int64
+        complete.append((np.flatnonzero(ok) + n_rows).astype(index))
+        n_rows += len(target)
+        kept = target[ok]
+        if len(kept):
+            # Whether each complete window follows the complete one before
+            # it (across blocks), as _latest_of_each_series reads them.
+            both = kept if previous is None else np.concatenate([previous, kept])
+            follows.append(np.all(both[1:, :-1] == both[:-1, 1:], axis=1))
+            previous = kept[-1:]
+    if lowest < 0:
+        return None
+    complete = np.concatenate(complete)
+    if len(complete) < _AUTO_MIN_WINDOWS:
+        return None
+    held_out = _latest_of_runs(np.concatenate(follows), _AUTO_HOLDOUT)
+    if len(complete) > _AUTO_MAX_WINDOWS:
+        rows = np.linspace(0, len(complete) - 1, _AUTO_MAX_WINDOWS).astype(int)
+        complete, held_out = complete[rows], held_out[rows]
+    return _smaller_error(*gather(complete), held_out)
+
+
+def _smaller_error(target, y2, held_out):
+    """``"log1p"`` if a ridge regression fitted on the windows not
+    ``held_out`` forecasts those held out with a lower sMAPE in log1p units
+    than in the values' own, else None."""
     errors = {}
     for name in (None, "log1p"):
         prep = _WindowTransform(transform=name)
@@ -554,12 +599,20 @@ def _latest_of_each_series(target, fraction):
     by one step. A new series starts where that breaks. Windows in any other
     order count as one series, whose last ``fraction`` is held out.
     """
+    target = np.asarray(target)
     follows = np.all(target[1:, :-1] == target[:-1, 1:], axis=1)
+    return _latest_of_runs(follows, fraction)
+
+
+def _latest_of_runs(follows, fraction):
+    """:func:`_latest_of_each_series` of ``len(follows) + 1`` windows, of
+    which window ``i + 1`` follows window ``i`` where ``follows[i]``."""
+    n = len(follows) + 1
     starts = np.flatnonzero(np.r_[True, ~follows])
-    if len(starts) > len(target) // 2:
+    if len(starts) > n // 2:
         starts = np.array([0])  # not runs of consecutive windows
-    ends = np.r_[starts[1:], len(target)]
-    held_out = np.zeros(len(target), dtype=bool)
+    ends = np.r_[starts[1:], n]
+    held_out = np.zeros(n, dtype=bool)
     for start, end in zip(starts, ends):
         held_out[end - int(round(fraction * (end - start))) : end] = True
     return held_out

@@ -459,3 +459,19 @@ def test_local_track_smoke(tmp_path, capsys):
     assert reported["per_series"] == summary["per_series"]
     assert "| airline | monthly | medium |" in out
     assert "MASE below Ridge's" in capsys.readouterr().out
+
+
+def test_scale_benchmark_smoke(capsys):
+    import json
+
+    scale = _load("scale")
+    panel = scale.synthetic_panel(20, 60)
+    assert len(panel) == 20 and all(len(s) == 60 and (s >= 0).all() for s in panel)
+    scale.child(20, 60, max_epochs=1)
+    row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert row["n_windows"] == 20 * (60 - 28 - 14 + 1)
+    assert row["epochs"] == 1 and row["finite_forecasts"]
+    assert row["peak_rss_MB"] >= row["rss_at_start_MB"] > 0
+    scale.budget_child(20, 56, "default", 0)  # one window per series
+    row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert row["budget"] == "default" and np.isfinite(row["smape"])

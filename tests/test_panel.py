@@ -1,5 +1,7 @@
 """Panels of many series: make_windows, SlidingWindowTransformer, forecast."""
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,9 +10,12 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Ridge
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
+from sklearn.utils import _safe_indexing
 
 from sklstm import LSTMForecaster, SlidingWindowTransformer, make_windows
+from sklstm._data import _PanelWindows
 
 
 def _series(lengths, n_features=None, seed=0):
@@ -436,3 +441,243 @@ def test_make_windows_lists_at_most_ten_short_series():
     panel = [np.arange(2.0)] * 12 + [np.arange(10.0)]
     with pytest.raises(ValueError, match="12 of the 13 series.* and 2 more"):
         make_windows(panel, look_back=2, horizon=1)
+
+
+# ------------------------------------------------ lazy windows of a panel
+
+
+def _sales_panel(n_series=5, seed=0):
+    """Positive series of different lengths with a weekly cycle and a trend,
+    a calendar column known ahead and a static size per series."""
+    rng = np.random.default_rng(seed)
+    frames = {}
+    for k in range(n_series):
+        n = 70 + 9 * k
+        t = np.arange(n)
+        level = 5.0 * (k + 1)
+        sales = level * np.exp(0.004 * t) * (1 + 0.3 * np.sin(2 * np.pi * t / 7))
+        sales *= rng.lognormal(0, 0.05, n)
+        frames[f"s{k}"] = pd.DataFrame(
+            {"sales": sales, "weekend": (t % 7 >= 5).astype(float)}
+        )
+    statics = pd.DataFrame({"size": np.arange(1.0, n_series + 1)}, index=list(frames))
+    return frames, statics
+
+
+def test_panel_windows_are_lazy_views_of_one_buffer():
+    panel = _series([40, 25, 31], n_features=2)
+    X, y = make_windows(panel, look_back=6, horizon=3, target=0)
+    assert isinstance(X, _PanelWindows) and isinstance(y, _PanelWindows)
+    X_ref, y_ref = _reference(panel, 6, 3, target=0)
+    assert X.shape == X_ref.shape and y.shape == y_ref.shape
+    assert X.dtype == X_ref.dtype and X.ndim == 3 and len(X) == len(X_ref)
+    assert_array_equal(np.asarray(X), X_ref)
+    assert_array_equal(np.asarray(y), y_ref)
+    # X and y share one buffer of the values (and the window starts): their
+    # memory grows with the values, not with windows times look_back.
+    assert X.values is y.values and X.starts is y.starts
+    values_bytes = sum(s.nbytes for s in panel)
+    assert X.values.nbytes == values_bytes
+    assert X.nbytes <= values_bytes + 8 * len(X) < X_ref.nbytes
+    assert not X.values.flags.writeable
+    # An int reads one window; rows, steps and masks stay lazy.
+    assert_array_equal(X[4], X_ref[4])
+    rows = np.array([0, 5, 40, 3])
+    for key in (slice(3, 50, 2), rows, np.arange(len(X)) % 3 == 0):
+        assert isinstance(X[key], _PanelWindows)
+        assert_array_equal(np.asarray(X[key]), X_ref[key])
+        assert_array_equal(np.asarray(y[key]), y_ref[key])
+    assert isinstance(X[:, 2:5, :], _PanelWindows)
+    assert_array_equal(np.asarray(X[:, 2:5]), X_ref[:, 2:5])
+    assert_array_equal(np.asarray(X[rows, 1:][:, :-1]), X_ref[rows, 1:-1])
+    # What sklearn's splitters do keeps the windows lazy.
+    assert isinstance(_safe_indexing(X, rows), _PanelWindows)
+    assert_array_equal(np.asarray(_safe_indexing(y, rows)), y_ref[rows])
+    # Anything else reads a copy.
+    assert_array_equal(X[:, :, 1], X_ref[:, :, 1])
+    assert_array_equal(X * 2, X_ref * 2)
+    assert "windows of shape (6, 2)" in repr(X)
+
+
+def test_panel_windows_with_inputs_known_ahead_and_statics_match_copies():
+    frames, statics = _sales_panel()
+    X, y = make_windows(
+        frames,
+        look_back=10,
+        horizon=4,
+        target="sales",
+        future_covariates="weekend",
+        static_covariates=statics,
+    )
+    assert isinstance(X, _PanelWindows)
+    pieces = [
+        make_windows(
+            frame.assign(size=statics.loc[k, "size"]),
+            look_back=10,
+            horizon=4,
+            target="sales",
+            future_covariates=["weekend", "size"],
+        )
+        for k, frame in frames.items()
+    ]
+    X_ref = np.concatenate([p[0] for p in pieces])
+    y_ref = np.concatenate([p[1] for p in pieces])
+    assert_array_equal(np.asarray(X), X_ref)  # NaN where the target is ahead
+    assert_array_equal(np.asarray(y), y_ref)
+    assert_array_equal(np.asarray(X[:, 3:12]), X_ref[:, 3:12])
+
+
+LAZY_FITS = [
+    dict(target_transform="auto"),
+    dict(n_estimators=2),
+    dict(calibration_fraction=0.2, quantiles=(0.1, 0.9)),
+    dict(early_stopping=True, n_iter_no_change=1),
+    dict(strategy="recursive", difference=1),
+]
+
+
+@pytest.mark.parametrize(
+    "params, covariates",
+    [(params, False) for params in LAZY_FITS]
+    # With inputs known ahead (a calendar column and a static one).
+    + [(params, True) for params in LAZY_FITS if "strategy" not in params],
+)
+def test_fit_on_lazy_panel_windows_equals_fit_on_their_copy(params, covariates):
+    frames, statics = _sales_panel()
+    if covariates:
+        kwargs = dict(
+            target="sales", future_covariates="weekend", static_covariates=statics
+        )
+        panel = frames
+    else:
+        kwargs = {}
+        panel = [frame["sales"].to_numpy() for frame in frames.values()]
+    X, y = make_windows(panel, look_back=14, horizon=3, **kwargs)
+    assert isinstance(X, _PanelWindows)
+    settings = dict(horizon=3, hidden_size=4, max_epochs=2, random_state=0)
+    lazy = LSTMForecaster(**settings, **params).fit(X, y)
+    copied = LSTMForecaster(**settings, **params).fit(np.asarray(X), np.asarray(y))
+    assert lazy.target_transform_ == copied.target_transform_
+    assert_array_equal(lazy.x_mean_, copied.x_mean_)
+    assert_array_equal(lazy.predict(X), copied.predict(np.asarray(X)))
+    assert_array_equal(
+        lazy.net_.history[:, "train_loss"], copied.net_.history[:, "train_loss"]
+    )
+    if covariates:
+        ahead = {k: pd.DataFrame({"weekend": np.zeros(3)}) for k in frames}
+        kwargs = dict(future_covariates=ahead, static_covariates=statics)
+    else:
+        kwargs = {}
+    lazy_forecasts = lazy.forecast(panel, **kwargs)
+    copied_forecasts = copied.forecast(panel, **kwargs)
+    if covariates:
+        lazy_forecasts = list(lazy_forecasts.values())
+        copied_forecasts = list(copied_forecasts.values())
+    assert_array_equal(np.stack(lazy_forecasts), np.stack(copied_forecasts))
+    if "calibration_fraction" in params:
+        assert_array_equal(lazy.calibration_targets_, copied.calibration_targets_)
+        assert_array_equal(
+            lazy.predict_interval(X[:5], coverage=0.8),
+            copied.predict_interval(np.asarray(X[:5]), coverage=0.8),
+        )
+
+
+def test_auto_transform_on_lazy_panel_reads_blocks_like_the_copy(monkeypatch):
+    # Blocks far smaller than the panel: the choice still follows each
+    # series' windows across the blocks.
+    import sklstm._data
+
+    monkeypatch.setattr(sklstm._data, "_CHUNK", 7)
+    season = np.array([0, 1, 3, 2, -1, -3, -2, 0, 2, 4, 1, -2]) / 5
+    panel = [
+        3 * (k + 1) * np.exp(0.01 * np.arange(n) + season[np.arange(n) % 12])
+        for k, n in enumerate([70, 79, 88, 97, 106])
+    ]
+    X, y = make_windows(panel, look_back=14, horizon=3)
+    settings = dict(horizon=3, hidden_size=4, max_epochs=1, random_state=0)
+    lazy = LSTMForecaster(**settings).fit(X, y)
+    copied = LSTMForecaster(**settings).fit(np.asarray(X), np.asarray(y))
+    assert lazy.target_transform_ == copied.target_transform_ == "log1p"
+    assert_array_equal(lazy.predict(X), copied.predict(np.asarray(X)))
+
+
+def test_cross_validation_on_lazy_panel_never_copies_the_windows(monkeypatch):
+    panel = [frame["sales"].to_numpy() for frame in _sales_panel()[0].values()]
+    X, y = make_windows(panel, look_back=14, horizon=3)
+    copies = []
+    materialise = _PanelWindows.__array__
+
+    def spy(self, *args, **kwargs):
+        copies.append(self.length)
+        return materialise(self, *args, **kwargs)
+
+    monkeypatch.setattr(_PanelWindows, "__array__", spy)
+    model = LSTMForecaster(horizon=3, hidden_size=4, max_epochs=1, random_state=0)
+    scores = cross_val_score(model, X, y, cv=KFold(3))
+    assert np.isfinite(scores).all()
+    search = GridSearchCV(model, {"look_back": [7, 14]}, cv=KFold(2)).fit(X, y)
+    assert search.best_params_["look_back"] in (7, 14)
+    # Only the test folds' targets (3 steps) were copied, for the scores;
+    # no window (14 steps) was.
+    assert copies and set(copies) == {3}
+
+
+def test_panel_windows_index_like_the_array_they_copy():
+    panel = _series([12, 9], n_features=3)
+    X, y = make_windows(panel, look_back=4, horizon=2, target=[0, 2])
+    X_ref, y_ref = _reference(panel, 4, 2, target=[0, 2])
+    keys = [
+        (slice(None), slice(1, 3)),
+        (slice(2, 6), slice(None), slice(None)),
+        (Ellipsis, 1),
+        (0, Ellipsis, 2),
+        (slice(None), slice(None), np.array([2, 0])),
+        (np.array([3, 1]), slice(0, 4, 2)),
+        (slice(None), 1),
+        (-1,),
+        Ellipsis,
+    ]
+    for key in keys:
+        assert_array_equal(np.asarray(X[key]), X_ref[key])
+    for key in [(slice(None), slice(None, 1)), (slice(1, 5), 3), (slice(None),)]:
+        assert_array_equal(np.asarray(y[key]), y_ref[key])
+    assert_array_equal(np.asarray(X.reshape(len(X), -1)), X_ref.reshape(len(X), -1))
+    assert_array_equal(X.copy(), X_ref)
+    assert_array_equal(np.stack(list(X[:3])), X_ref[:3])
+    assert_array_equal(X.mean(axis=0), X_ref.mean(axis=0))
+    assert X.astype(np.float32).dtype == np.float32
+    assert not hasattr(X, "iloc")
+    # Parallel searches pickle them to their workers.
+    restored = pickle.loads(pickle.dumps(X[2:7]))
+    assert isinstance(restored, _PanelWindows)
+    assert_array_equal(np.asarray(restored), X_ref[2:7])
+
+
+def test_regressor_and_pipeline_read_lazy_panel_windows():
+    from sklearn.preprocessing import FunctionTransformer
+
+    from sklstm import LSTMRegressor
+
+    panel = _series([30, 22, 26], n_features=2)
+    X, y = make_windows([s / 1000 for s in panel], look_back=5, horizon=1, target=0)
+    settings = dict(hidden_size=4, max_epochs=2, random_state=0)
+    lazy = LSTMRegressor(**settings).fit(X, y)
+    copied = LSTMRegressor(**settings).fit(np.asarray(X), np.asarray(y))
+    assert_array_equal(lazy.predict(X), copied.predict(np.asarray(X)))
+    # A step of another library reads a copy of the windows.
+    flat = FunctionTransformer(lambda W: np.asarray(W).reshape(len(W), -1))
+    pipe = make_pipeline(flat, Ridge()).fit(X, y)
+    assert pipe.predict(X).shape == (len(X),)
+
+
+def test_panel_of_frames_with_columns_in_other_orders_is_copied():
+    # The target is another column position in each series: the windows of
+    # each are cut on their own and copied, as before lazy windows.
+    a = pd.DataFrame({"sales": np.arange(10.0), "price": np.arange(10.0) + 50})
+    b = a[["price", "sales"]] + 100
+    X, y = make_windows([a, b], look_back=3, horizon=2, target="sales")
+    X_a, y_a = make_windows(a, look_back=3, horizon=2, target="sales")
+    X_b, y_b = make_windows(b, look_back=3, horizon=2, target="sales")
+    assert isinstance(X, np.ndarray)
+    assert_array_equal(X, np.concatenate([X_a, X_b]))
+    assert_array_equal(y, np.concatenate([y_a, y_b]))

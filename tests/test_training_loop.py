@@ -214,3 +214,51 @@ def test_auto_batch_size_grows_with_the_data_and_verbose_says_so(Estimator, caps
     assert est.batch_size_ == 100 and est.n_epochs_ == 2
     est.set_params(batch_size="auto").partial_fit(X, y)
     assert est.batch_size_ == 64 and est.n_epochs_ == 3
+
+
+def test_auto_epochs_beyond_the_window_passes_sample_each_epoch(monkeypatch):
+    # Beyond _WINDOW_PASSES windows an "auto" epoch is a random sample of
+    # _WINDOW_PASSES of them (here 100 of 300), drawn anew every epoch.
+    import sklstm._base
+
+    monkeypatch.setattr(sklstm._base, "_WINDOW_PASSES", 100)
+    X, y = make_windows(np.sin(np.arange(310) / 5.0), look_back=10)
+    fc = LSTMForecaster(hidden_size=4, random_state=0).fit(X, y)
+    assert fc.n_epochs_ == 1
+    assert len(fc.net_.history[-1]["batches"]) == 4  # 100 windows, batches of 32
+    # An explicit max_epochs trains on every window of every epoch.
+    full = LSTMForecaster(hidden_size=4, max_epochs=1, random_state=0).fit(X, y)
+    assert len(full.net_.history[-1]["batches"]) == 10
+
+
+def test_sampled_epochs_draw_without_replacement_from_the_fit_generator():
+    from sklstm._data import _BatchIterator
+
+    seen = []
+
+    class Recording:
+        def __len__(self):
+            return 50
+
+        def __getitem__(self, index):
+            seen.append(np.asarray(index))
+            return index
+
+    def epoch(seed):
+        seen.clear()
+        generator = torch.Generator().manual_seed(seed)
+        batches = _BatchIterator(
+            Recording(),
+            batch_size=8,
+            shuffle=True,
+            generator=generator,
+            max_samples=20,
+        )
+        assert len(batches) == 3
+        list(batches)
+        return np.concatenate(seen)
+
+    drawn = epoch(0)
+    assert len(drawn) == 20 and len(set(drawn.tolist())) == 20
+    np.testing.assert_array_equal(drawn, epoch(0))
+    assert not np.array_equal(drawn, epoch(1))
