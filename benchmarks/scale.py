@@ -24,6 +24,11 @@ of 1.6M / 30 windows, for each of ``--seeds``, and reports the sMAPE and
 MASE of the forecasts of those 14 days next to the seasonal naive
 forecast's (``benchmarks/results/scale_budgets.jsonl``).
 
+``--ddp`` runs the data-parallel comparison of ``benchmarks/scale_ddp.py``
+instead (two ``distributed=True`` processes of one thread each against one
+process of two threads, same batches and seeds; ``--ddp-series``,
+``--ddp-epochs``, ``--seeds``), on an otherwise idle machine.
+
 Run: ``python benchmarks/scale.py`` (about an hour on two CPU cores with
 ``--m5``), ``python benchmarks/scale.py --budget 30000``.
 """
@@ -230,9 +235,19 @@ if __name__ == "__main__":
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--budgets", nargs="+", choices=BUDGETS, default=BUDGETS)
     parser.add_argument("--budget-child", nargs=4)
+    parser.add_argument("--ddp", action="store_true", help="DDP against 1 process")
+    parser.add_argument("--ddp-series", type=int, default=3000)
+    parser.add_argument("--ddp-epochs", type=int, default=2)
     args = parser.parse_args()
     epochs = args.max_epochs if args.max_epochs == "auto" else int(args.max_epochs)
-    if args.child:
+    if args.ddp:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import scale_ddp
+
+        argv = ["--series", str(args.ddp_series), "--epochs", str(args.ddp_epochs)]
+        argv += ["--seeds", str(len(args.seeds))] + ["--quick"] * args.quick
+        scale_ddp.main(scale_ddp.parse(argv))
+    elif args.child:
         child(*args.child, max_epochs=epochs)
     elif args.budget_child:
         n_series, n_days, budget, seed = args.budget_child
