@@ -29,6 +29,9 @@ _HOLDOUT_FRACTION = 0.2
 _MIN_TRAIN = 8
 # Weights of the network in the blend; ties go to the larger weight.
 _GRID = (1.0, 0.75, 0.5, 0.25, 0.0)
+# A blend replaces the network alone only if its held-out loss is lower by
+# at least this share of the network's.
+_TOL = 0.0
 # Ridge penalty on the scaled inputs of the skip path.
 _ALPHA = 1.0
 
@@ -38,8 +41,9 @@ class _LinearFallback:
 
     ``_LinearFallback(estimator).train(dataset, epochs, initialize)`` stands
     in for ``estimator._train``: where the fallback does not apply (quantile
-    heads, no skip path, inputs known ahead, a continued fit, more than ``_MAX_WINDOWS`` windows with ``"auto"``) it is that
-    call alone and ``network_weight_`` is 1.0.
+    heads, no skip path, inputs known ahead, a continued fit, more than
+    ``_MAX_WINDOWS`` windows with ``"auto"``, too few windows for a
+    hold-out) it is that call alone and ``network_weight_`` is 1.0.
     """
 
     def __init__(self, estimator):
@@ -72,10 +76,7 @@ class _LinearFallback:
         # Hold-out targets must not overlap training targets (a gap of
         # horizon - 1 windows), unless too few windows are left for it.
         gap = min(est.horizon - 1, room)
-        n_train = n - n_hold - gap
-        if est.early_stopping and n_train < 2:
-            return None
-        return n_train, n - n_hold
+        return n - n_hold - gap, n - n_hold
 
     def train(self, dataset, epochs, initialize):
         est = self.estimator
@@ -110,7 +111,11 @@ class _LinearFallback:
                 for i, w in enumerate(_GRID):
                     blend = w * network + (1 - w) * linear
                     losses[i] += float(net.criterion_(blend, y)) * len(X)
-        return _GRID[int(np.argmin(losses))]
+        best = int(np.argmin(losses))
+        alone = losses[_GRID.index(1.0)] if 1.0 in _GRID else np.inf
+        if losses[best] > (1 - _TOL) * alone:
+            return 1.0
+        return _GRID[best]
 
 
 def _members(module):
@@ -178,11 +183,9 @@ def fold(module, ridge, weight):
     coef, intercept = ridge
     with torch.no_grad():
         for member in _members(module):
-            skip = member.skip
-            c = torch.as_tensor(coef, dtype=skip.weight.dtype, device=skip.weight.device)
-            b = torch.as_tensor(
-                intercept, dtype=skip.bias.dtype, device=skip.bias.device
-            )
+            skip, like = member.skip, member.skip.weight
+            c = torch.as_tensor(coef, dtype=like.dtype, device=like.device)
+            b = torch.as_tensor(intercept, dtype=like.dtype, device=like.device)
             member.head.weight.mul_(weight)
             member.head.bias.mul_(weight)
             skip.weight.mul_(weight).add_((1 - weight) * c)
