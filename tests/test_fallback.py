@@ -3,6 +3,7 @@
 import copy
 import io
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -196,3 +197,19 @@ def test_blended_model_survives_clone_pickle_save_and_onnx(monkeypatch, tmp_path
     session = ort.InferenceSession(buffer.getvalue())
     got = session.run(None, {"X": X[:, :, None].astype(np.float32)})[0]
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-3)
+
+
+def test_fits_in_threads_equal_serial_fits():
+    X, y = _windows(n=120)
+
+    def fit(seed):
+        params = {**FAST, "random_state": seed, "dropout": 0.3}
+        est = LSTMForecaster(horizon=4, linear_fallback=True, **params).fit(X, y)
+        return est.network_weight_, est.predict(X[:20])
+
+    serial = [fit(seed) for seed in (0, 1, 2)]
+    with ThreadPoolExecutor(3) as pool:
+        threaded = list(pool.map(fit, (0, 1, 2)))
+    for (w_a, a), (w_b, b) in zip(serial, threaded):
+        assert w_a == w_b
+        np.testing.assert_array_equal(a, b)
