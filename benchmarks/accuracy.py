@@ -21,8 +21,9 @@ Ridge on lag windows (direct multi-output), and ``LSTMForecaster`` with its
 defaults (only ``horizon`` and ``random_state`` set) for each seed, plus the
 forecast averaged over the seeds; on the test origins also the earlier
 defaults (``EARLIER_DEFAULTS``: the values as they are, no
-``target_transform``, no linear skip; the "auto" training budget is the
-earlier 100 epochs of 32 on every one of these series). Windows for Ridge
+``target_transform``, no linear skip or linear fallback; the "auto"
+training budget is the earlier 100 epochs of 32 on every one of these
+series). Windows for Ridge
 and the LSTM have ``look_back = max(3 * season, 2 * H)`` steps, one rule for
 all series.
 Scores: MASE (scaled by the in-sample seasonal-naive error), its geometric
@@ -80,7 +81,11 @@ SERIES = [
 ]
 
 TEST_BLOCKS = (2, 1)  # blocks of H values back from the end
-EARLIER_DEFAULTS = {"target_transform": None, "linear_skip": False}
+EARLIER_DEFAULTS = {
+    "target_transform": None,
+    "linear_skip": False,
+    "linear_fallback": False,
+}
 MIN_WINDOWS = 10  # fewer training windows than this: the origin is skipped
 
 

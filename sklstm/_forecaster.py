@@ -21,6 +21,7 @@ from ._data import (
     _WindowSource,
 )
 from ._docstring import _fill_doc
+from ._fallback import _LinearFallback
 from ._frames import _as_forecast, _interval_frame
 from ._intervals import _check_coverage, _IntervalMixin
 from ._known import _KnownAhead, _with_static_rows
@@ -160,6 +161,25 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         before this option existed. ``"auto"``: True for windows without
         inputs known ahead, False for windows with them (see
         ``make_windows``' ``future_covariates``).
+    linear_fallback : bool or "auto", default="auto"
+        If True, and the network has the linear skip path and forecasts a
+        point (no ``quantiles``), the fitted model is the blend ``w *
+        network + (1 - w) * ridge`` of the network and a ridge regression
+        on the same (scaled) inputs of the skip path, with ``w`` in {0,
+        0.25, 0.5, 0.75, 1} chosen on the most recent 20% of the windows,
+        held out in time: a network trained on the older windows (with a
+        gap of ``horizon - 1`` windows, so no held-out target is trained
+        on) and a ridge fitted on them forecast the held-out windows, and
+        the ``w`` whose blend has the lowest training loss there is kept
+        (``network_weight_``). The network and the ridge are then fitted
+        on all windows and the blend folded into the network's weights
+        (the LSTM's head scaled by ``w``, the skip path's weights moved
+        toward the ridge's), so a small-data model falls back on the
+        linear model it contains where its LSTM does not help on the
+        hold-out. Fitting takes about twice as long. False: the network
+        alone. ``"auto"``: True up to 2,048 training windows, False above
+        (panels), chosen on the local track's validation origins (the
+        research log, round 14).
     n_features : int, default=None
         Channels per time step when ``X`` is 2-D (time-major flattened
         windows). None reads a 2-D ``X`` as univariate windows.
@@ -269,6 +289,9 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         Per-channel scaling of the windows.
     y_mean_, y_scale_ : ndarray
         Scaling of the targets.
+    network_weight_ : float
+        Weight of the network in its blend with a ridge regression (see
+        ``linear_fallback``): 1.0 is the network alone.
     n_epochs_ : int
         Number of complete epochs trained, in total. An epoch cut short by a
         ``KeyboardInterrupt`` is not counted and not kept in
@@ -365,6 +388,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         "error_scale": [StrOptions({"spread", "level"})],
         "lr_schedule": [StrOptions({"constant", "cosine"})],
         "linear_skip": ["boolean", StrOptions({"auto"})],
+        "linear_fallback": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -383,6 +407,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         cell="torch",
         n_estimators=1,
         linear_skip="auto",
+        linear_fallback="auto",
         n_features=None,
         scale_X=True,
         scale_y=True,
@@ -422,6 +447,7 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
         self.cell = cell
         self.n_estimators = n_estimators
         self.linear_skip = linear_skip
+        self.linear_fallback = linear_fallback
         self.n_features = n_features
         self.scale_X = scale_X
         self.scale_y = scale_y
@@ -623,7 +649,8 @@ class LSTMForecaster(_IntervalMixin, RegressorMixin, _BaseLSTM):
             dataset = _LazyWindowDataset(source, y2, batches)
         else:
             dataset = _WindowDataset(*batches.scaled(*prepared))
-        self._train(dataset, epochs, initialize=first)
+        # Train, blended with a ridge regression where it forecasts better.
+        _LinearFallback(self).train(dataset, epochs, initialize=first)
         # Calibrate.
         if len(X_cal):
             self._store_calibration(X_cal, y_cal)

@@ -90,7 +90,7 @@ def _sklearn_classes():
 
 # Parameters newer than the first format version, with the value that
 # reproduces the estimators written before them.
-_ADDED_PARAMS = {"LSTMForecaster": {"linear_skip": False}}
+_ADDED_PARAMS = {"LSTMForecaster": {"linear_skip": False, "linear_fallback": False}}
 
 
 def _sklstm_classes():

@@ -205,7 +205,10 @@ def test_fits_in_threads_equal_serial_fits(params):
     seeds = [0, 1, 2, 3]
 
     def fit(seed):
+        # No linear fallback: where it picks the ridge alone, every seed
+        # gives the same model (tests/test_fallback.py fits it in threads).
         params_ = {**SMALL, **params, "random_state": seed, "dropout": 0.3}
+        params_["linear_fallback"] = False
         return LSTMForecaster(horizon=3, **params_).fit(X, y).predict(X[:30])
 
     serial = [fit(seed) for seed in seeds]
@@ -221,7 +224,7 @@ def test_fits_in_threads_equal_serial_fits(params):
 def test_threaded_grid_search_equals_serial_search():
     _, X, y, _ = _data()
     search = GridSearchCV(
-        LSTMForecaster(horizon=3, **SMALL),
+        LSTMForecaster(horizon=3, linear_fallback=False, **SMALL),
         {"hidden_size": [4, 8], "lr": [5e-3, 2e-2]},
         cv=TimeSeriesSplit(n_splits=2),
         scoring="neg_mean_absolute_error",
