@@ -505,13 +505,14 @@ def make_windows(
     pieces, statics = _with_statics(panel, static_covariates)
     if isinstance(future_covariates, (str, int, np.integer)):
         future_covariates = [future_covariates]
+    # The target and known-ahead columns of each series (its statics join
+    # the known ones, and are no target).
+    columns = [
+        _series_columns(piece, static, target, future_covariates, static_covariates)
+        for piece, static in zip(pieces, statics)
+    ]
     arrays, layout = [], None
-    for series_id, piece, static in zip(panel.ids, pieces, statics):
-        own, ahead = target, future_covariates
-        if static_covariates is not None:
-            ahead = [*(future_covariates or []), *static]
-            if target is None:
-                own = _own_columns(piece, static)
+    for series_id, piece, (own, ahead) in zip(panel.ids, pieces, columns):
         with _naming_series(series_id):
             arr, positions, known = _checked_series(
                 piece, look_back, horizon, own, ahead
@@ -529,16 +530,7 @@ def make_windows(
             # The series name their targets or known columns differently
             # (e.g. DataFrames with their columns in other orders): window
             # each on its own and copy.
-            return _copied_panel_windows(
-                pieces,
-                panel,
-                statics,
-                look_back,
-                horizon,
-                target,
-                future_covariates,
-                static_covariates,
-            )
+            return _copied_panel_windows(panel, pieces, columns, look_back, horizon)
         layout = this
         arrays.append(arr)
     return _panel_windows(arrays, look_back, horizon, *layout[1:])
@@ -590,24 +582,21 @@ def _panel_windows(arrays, look_back, horizon, positions, known):
     return X, y
 
 
-def _copied_panel_windows(
-    pieces,
-    panel,
-    statics,
-    look_back,
-    horizon,
-    target,
-    future_covariates,
-    static_covariates,
-):
-    """The windows of every series of a panel, copied into one array."""
+def _series_columns(piece, static, target, future_covariates, static_covariates):
+    """``(target, known ahead)`` columns of one series of a panel: its static
+    columns ``static`` join the known ones and, with ``target=None``, are
+    not targets."""
+    if static_covariates is None:
+        return target, future_covariates
+    ahead = [*(future_covariates or []), *static]
+    return (_own_columns(piece, static) if target is None else target), ahead
+
+
+def _copied_panel_windows(panel, pieces, columns, look_back, horizon):
+    """The windows of every series of a panel, copied into one array;
+    ``columns``: each series' ``(target, known ahead)`` columns."""
     Xs, ys = [], []
-    for series_id, piece, static in zip(panel.ids, pieces, statics):
-        own, ahead = target, future_covariates
-        if static_covariates is not None:
-            ahead = [*(future_covariates or []), *static]
-            if target is None:
-                own = _own_columns(piece, static)
+    for series_id, piece, (own, ahead) in zip(panel.ids, pieces, columns):
         with _naming_series(series_id):
             X, y = _windows_of_one(piece, look_back, horizon, own, ahead)
         Xs.append(X)
