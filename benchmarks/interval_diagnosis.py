@@ -40,9 +40,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from competitions import load_subset, seasonal_naive  # noqa: E402
-from intervals import _left_pad  # noqa: E402
-
-from sklstm import LSTMForecaster, make_windows  # noqa: E402
+from intervals import _left_pad, fit_global  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / "results"
 LEVELS = (0.8, 0.95)
@@ -75,17 +73,16 @@ def lstm_cache(sub, seed, epochs, quantiles, transform="auto"):
         return dict(np.load(path))
     h, look_back = sub.horizon, 3 * sub.season
     fit_series = [x[:-h] for x in sub.train if len(x) - h >= look_back + h]
-    X, Y = make_windows(fit_series, look_back=look_back, horizon=h)
-    model = LSTMForecaster(
-        horizon=h,
+    model = fit_global(
+        fit_series,
+        h,
+        look_back,
+        seed,
+        epochs,
+        256,
         quantiles=quantiles,
-        max_epochs=epochs,
-        batch_size=256,
-        n_threads=1,
-        random_state=seed,
         target_transform=None if transform == "none" else transform,
     )
-    model.fit(X, Y)
     X_cal = np.stack([_left_pad(x[:-h], look_back) for x in sub.train])
     X_val = np.stack([_left_pad(x, look_back) for x in sub.train])
     out = {
@@ -210,12 +207,7 @@ def origins_report(sub, seed, epochs, back):
     full = [np.concatenate([x, y]) for x, y in zip(sub.train, sub.test)]
     cut = back * h
     full = [x for x in full if len(x) - cut >= look_back + h]
-    fit_series = [x[:-cut] for x in full]
-    X, Y = make_windows(fit_series, look_back=look_back, horizon=h)
-    model = LSTMForecaster(
-        horizon=h, max_epochs=epochs, batch_size=256, n_threads=1, random_state=seed
-    )
-    model.fit(X, Y)
+    model = fit_global([x[:-cut] for x in full], h, look_back, seed, epochs, 256)
     print(f"\n## {sub.name}: one network trained without the last {back} h values")
     print("| origin | LSTM median (mean) abs error / MAE | seasonal naive |")
     print("|---|---|---|")

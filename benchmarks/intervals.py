@@ -152,19 +152,27 @@ def _left_pad(x, length):
     return np.concatenate([np.full(length - len(x), np.nan), x])
 
 
-def lstm_intervals(sub, seed, quantiles, look_back, epochs, batch_size):
-    h = sub.horizon
-    fit_series = [x[:-h] for x in sub.train if len(x) - h >= look_back + h]
-    X, Y = make_windows(fit_series, look_back=look_back, horizon=h)
+def fit_global(series, h, look_back, seed, epochs, batch_size, **params):
+    """One global ``LSTMForecaster(horizon=h, **params)`` on the windows of
+    ``series``, one torch thread (the diagnosis script fits the same way)."""
+    X, Y = make_windows(series, look_back=look_back, horizon=h)
     model = LSTMForecaster(
         horizon=h,
-        quantiles=quantiles,
         max_epochs=epochs,
         batch_size=batch_size,
         n_threads=1,
         random_state=seed,
+        **params,
     )
-    model.fit(X, Y)
+    return model.fit(X, Y)
+
+
+def lstm_intervals(sub, seed, quantiles, look_back, epochs, batch_size):
+    h = sub.horizon
+    fit_series = [x[:-h] for x in sub.train if len(x) - h >= look_back + h]
+    model = fit_global(
+        fit_series, h, look_back, seed, epochs, batch_size, quantiles=quantiles
+    )
     # The most recent window of every series, never trained on, calibrates.
     X_cal = np.stack([_left_pad(x[:-h], look_back) for x in sub.train])
     Y_cal = np.stack([x[-h:] for x in sub.train])
